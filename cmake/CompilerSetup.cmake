@@ -1,0 +1,19 @@
+# Compiler launcher, warnings and sanitizers.
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  message(STATUS "ccache: ${CCACHE_PROGRAM}")
+endif()
+
+if(PARLEY_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+  message(STATUS "sanitizers: address, undefined")
+endif()
+
+# Warnings as errors for project code only (never for Boost or other headers).
+function(parley_project_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-unused-parameter
+    # GCC 12 false positive on Asio coroutine frames (awaitable_frame_base::operator delete).
+    -Wno-mismatched-new-delete)
+endfunction()

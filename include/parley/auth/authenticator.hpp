@@ -1,0 +1,51 @@
+#pragma once
+// Turns an api key and a token into an Identity, or an ApiError (401).
+// App rows are cached for a short TTL so a request does not cost a query.
+#include "parley/protocol/api_error.hpp"
+#include "parley/storage/app_repository.hpp"
+#include "parley/storage/db_pool.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+namespace parley::auth {
+
+/// Who is calling: an app, and either its server or one of its users.
+struct Identity {
+  std::shared_ptr<const storage::AppRecord> app;
+  bool server = false;
+  std::string user_id;
+};
+
+/// Shared by all io threads (internally locked); owned by the Server.
+class Authenticator {
+ public:
+  explicit Authenticator(storage::DbPool& db, std::chrono::milliseconds cache_ttl = std::chrono::seconds(10));
+
+  boost::asio::awaitable<std::variant<Identity, protocol::ApiError>> authenticate(const std::string& api_key,
+                                                                                   const std::string& token);
+  /// Drops a cached app (after its secret or revocation changed).
+  void invalidate(const std::string& api_key);
+
+ private:
+  boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> find_app(const std::string& api_key);
+
+  struct CacheEntry {
+    std::shared_ptr<const storage::AppRecord> app;  // null: no such key (negative cache)
+    std::chrono::steady_clock::time_point expires;
+  };
+  static constexpr std::size_t kMaxCachedKeys = 10000;
+
+  storage::DbPool& db_;
+  std::chrono::milliseconds ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, CacheEntry> cache_;
+};
+
+}  // namespace parley::auth

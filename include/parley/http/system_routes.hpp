@@ -1,0 +1,26 @@
+#pragma once
+// GET /healthz, /readyz and /metrics.
+#include "parley/bus/bus.hpp"
+#include "parley/http/router.hpp"
+#include "parley/obs/metrics.hpp"
+#include "parley/storage/db_pool.hpp"
+
+#include <atomic>
+#include <string>
+
+namespace parley::http {
+
+/// What the system endpoints read; everything outlives the router.
+struct SystemStatus {
+  storage::DbPool& db;
+  bus::Bus& bus;
+  bool redis_configured = false;
+  const std::atomic<bool>& draining;
+  const obs::ServerMetrics& metrics;
+  std::string node_id;
+  std::string version;
+};
+
+void add_system_routes(Router& router, const SystemStatus& status);
+
+}  // namespace parley::http

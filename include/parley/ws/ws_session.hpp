@@ -1,0 +1,74 @@
+#pragma once
+// WsSession: one authenticated WebSocket client.
+//
+// Threading: lives on its connection's io_context (single-threaded), so no
+// locks. Ownership: shared_ptr held by its read loop and its write loop; the
+// connection registry holds a weak_ptr. Sending: every outgoing frame is a
+// shared immutable buffer (a broadcast is serialized once), queued in a
+// queue bounded in frames and bytes; exactly one write is in flight; over the
+// bound the client is closed with 4008 (slow consumer) and the queue dropped.
+#include "parley/auth/authenticator.hpp"
+#include "parley/protocol/api_error.hpp"
+#include "parley/ws/ws_gateway.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace parley::ws {
+
+/// Close codes of API.md section 6.
+enum class CloseCode : std::uint16_t {
+  normal = 1000,
+  going_away = 1001,
+  policy = 1008,
+  too_big = 1009,
+  unauthenticated = 4001,
+  forbidden = 4003,
+  slow_consumer = 4008,
+  too_many = 4029,
+};
+
+template <class Stream>
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  using Frame = std::shared_ptr<const std::string>;
+
+  WsSession(boost::beast::websocket::stream<Stream> ws, WsDeps& deps, auth::Identity identity,
+            std::string connection_id);
+  ~WsSession();
+
+  /// Sends connection.ok, then serves until the connection ends.
+  boost::asio::awaitable<void> run();
+  /// Queues a frame; closes with 4008 when the queue is over its bound.
+  void send(Frame frame);
+  /// Closes after the queued frames (flush) or at once.
+  void close(CloseCode code, bool flush);
+  /// connection.draining with a jittered reconnect_in_ms, then close 1001.
+  void drain();
+
+ private:
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  void handle_text(std::string_view text);
+  void reply_ok(const nlohmann::json& id, nlohmann::json result);
+  void reply_error(const nlohmann::json& id, const protocol::ApiError& error);
+  void send_json(const nlohmann::json& j);
+
+  boost::beast::websocket::stream<Stream> ws_;
+  WsDeps& deps_;
+  auth::Identity identity_;
+  std::string connection_id_;
+  boost::asio::steady_timer wake_;
+  std::deque<Frame> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::optional<CloseCode> close_code_;
+  bool close_flush_ = true;
+  bool stopped_ = false;
+};
+
+}  // namespace parley::ws

@@ -1,0 +1,115 @@
+#include "parley/app/server.hpp"
+
+#include "parley/auth/authenticator.hpp"
+#include "parley/bus/bus.hpp"
+#include "parley/http/system_routes.hpp"
+#include "parley/net/io_context_pool.hpp"
+#include "parley/net/listener.hpp"
+#include "parley/obs/log.hpp"
+#include "parley/storage/db_pool.hpp"
+#include "parley/storage/migrator.hpp"
+#include "parley/ws/ws_gateway.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <thread>
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::unique_ptr<asio::ssl::context> make_tls_context(const config::Config& c) {
+  if (c.tls_cert.empty()) return nullptr;
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  ctx->use_certificate_chain_file(c.tls_cert);
+  ctx->use_private_key_file(c.tls_key, asio::ssl::context::pem);
+  return ctx;
+}
+
+// SIGTERM/SIGINT: readyz 503 -> (drain_delay) -> stop accepting -> drain
+// connections -> wait for them up to drain_grace -> stop the io threads.
+asio::awaitable<void> drain_on_signal(asio::signal_set& signals, net::ServerContext& server, net::Listener& listener,
+                                      net::IoContextPool& pool) {
+  auto [ec, signo] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  obs::info("draining", {{"signal", signo}});
+  server.draining.store(true);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  if (server.config.drain_delay.count() > 0) {
+    timer.expires_after(server.config.drain_delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  listener.close();
+  server.connections.drain_all();
+  const auto deadline = std::chrono::steady_clock::now() + server.config.drain_grace;
+  while (server.connections.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  obs::info("drained", {{"connections_left", server.connections.size()}});
+  pool.stop();
+}
+
+}  // namespace
+
+int run_server(const config::Config& config) {
+  const std::size_t threads =
+      config.io_threads > 0 ? static_cast<std::size_t>(config.io_threads) : std::max(1u, std::thread::hardware_concurrency());
+
+  if (config.migrate) {
+    const auto applied = storage::apply_migrations(config.database_url);
+    obs::info("migrations applied", {{"applied", applied}});
+  }
+
+  storage::DbPool db({config.database_url, config.db_pool_size, config.db_queue_limit, config.db_statement_timeout,
+                      config.db_connect_timeout});
+  auto bus = bus::make_bus(config.redis_url, config.redis_publish_queue);
+  auth::Authenticator authenticator(db);
+  auto tls = make_tls_context(config);
+
+  net::IoContextPool pool(threads);
+  obs::ServerMetrics metrics;
+  net::ConnectionRegistry connections;
+  http::Router router;
+  net::ServerContext server{config, metrics, router, connections, nullptr, tls.get()};
+  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id};
+  ws::WsGateway gateway(ws_deps);
+  server.websocket = &gateway;
+
+  http::SystemStatus status{db, *bus, !config.redis_url.empty(), server.draining, metrics, config.node_id,
+                            PARLEY_VERSION};
+  http::add_system_routes(router, status);
+
+  net::Listener listener(pool, server);
+  const auto port = listener.open(config.listen_host, config.listen_port);
+  listener.start(pool.at(0));
+
+  asio::signal_set signals(pool.at(0), SIGINT, SIGTERM);
+  asio::co_spawn(pool.at(0), drain_on_signal(signals, server, listener, pool), asio::detached);
+
+  obs::info("listening", {{"host", config.listen_host},
+                          {"port", port},
+                          {"tls", tls != nullptr},
+                          {"io_threads", threads},
+                          {"redis", config.redis_url.empty() ? "none" : obs::redact_url(config.redis_url)},
+                          {"database", obs::redact_url(config.database_url)}});
+  pool.run();
+  pool.join();
+  bus->stop();
+  db.stop();
+  obs::info("stopped");
+  return 0;
+}
+
+}  // namespace parley::app

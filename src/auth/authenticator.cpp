@@ -1,0 +1,56 @@
+#include "parley/auth/authenticator.hpp"
+
+#include "parley/auth/jwt.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::auth {
+
+using protocol::ApiError;
+
+Authenticator::Authenticator(storage::DbPool& db, std::chrono::milliseconds cache_ttl) : db_(db), ttl_(cache_ttl) {}
+
+void Authenticator::invalidate(const std::string& api_key) {
+  std::lock_guard lock(mutex_);
+  cache_.erase(api_key);
+}
+
+boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator::find_app(
+    const std::string& api_key) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(api_key); it != cache_.end() && it->second.expires > now) co_return it->second.app;
+  }
+  auto record = co_await db_.run([api_key](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return storage::find_app_by_key(tx, api_key);
+  });
+  std::shared_ptr<const storage::AppRecord> app;
+  if (record) app = std::make_shared<const storage::AppRecord>(std::move(*record));
+  {
+    std::lock_guard lock(mutex_);
+    if (cache_.size() >= kMaxCachedKeys) cache_.clear();  // bounded; refills on demand
+    cache_[api_key] = CacheEntry{app, now + ttl_};
+  }
+  co_return app;
+}
+
+boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenticate(const std::string& api_key,
+                                                                                      const std::string& token) {
+  if (api_key.empty()) co_return ApiError::unauthenticated("missing api key (X-Api-Key header or api_key)");
+  if (api_key.size() > 128) co_return ApiError::unauthenticated("unknown api key");
+  if (token.empty()) co_return ApiError::unauthenticated("missing token (Authorization: Bearer or token)");
+  auto app = co_await find_app(api_key);
+  if (!app) co_return ApiError::unauthenticated("unknown api key");
+  auto verified = verify_token(token, app->api_secret, std::chrono::system_clock::now());
+  if (auto* err = std::get_if<ApiError>(&verified)) co_return std::move(*err);
+  auto& claims = std::get<TokenClaims>(verified);
+  if (!claims.server && app->revoke_tokens_before_s &&
+      (!claims.iat || *claims.iat < *app->revoke_tokens_before_s)) {
+    co_return ApiError{"token_revoked", 401, "token was revoked"};
+  }
+  co_return Identity{app, claims.server, claims.user_id};
+}
+
+}  // namespace parley::auth

@@ -1,0 +1,102 @@
+#include "parley/http/request_context.hpp"
+
+namespace parley::http {
+
+using protocol::ApiError;
+
+std::optional<std::string> RequestContext::query_param(const std::string& name) const {
+  if (auto it = query.find(name); it != query.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string RequestContext::header(std::string_view name) const {
+  auto it = request.find(name);
+  return it == request.end() ? std::string() : std::string(it->value());
+}
+
+std::variant<nlohmann::json, ApiError> RequestContext::json_body() const {
+  if (request.body().empty()) return ApiError::invalid_json("request body must be a JSON object");
+  auto parsed = parse_json_limited(request.body(), config.json_max_depth);
+  if (auto* j = std::get_if<nlohmann::json>(&parsed); j && !j->is_object()) {
+    return ApiError::invalid_json("request body must be a JSON object");
+  }
+  return parsed;
+}
+
+std::variant<nlohmann::json, ApiError> parse_json_limited(std::string_view text, std::size_t max_depth) {
+  bool too_deep = false;
+  const auto limit = static_cast<int>(max_depth);
+  auto j = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > limit) too_deep = true;
+        return !too_deep;
+      },
+      false);
+  if (too_deep) {
+    return ApiError{"invalid_json", 400, "JSON nesting deeper than " + std::to_string(max_depth),
+                    {{"limit", "json_max_depth"}, {"max", max_depth}}};
+  }
+  if (j.is_discarded()) return ApiError::invalid_json("body is not valid JSON");
+  return j;
+}
+
+Response json_response(unsigned status, const nlohmann::json& body) {
+  Response res{static_cast<boost::beast::http::status>(status), 11};
+  res.set(boost::beast::http::field::content_type, "application/json");
+  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(const ApiError& error) {
+  return json_response(static_cast<unsigned>(error.status), error.to_json());
+}
+
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      const int hi = hex(in[i + 1]);
+      const int lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
+
+bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+  const auto q = target.find('?');
+  if (!percent_decode(target.substr(0, q), path, false)) return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    std::string key, value;
+    if (!percent_decode(pair.substr(0, eq), key, true)) return false;
+    if (eq != std::string_view::npos && !percent_decode(pair.substr(eq + 1), value, true)) return false;
+    query.emplace(std::move(key), std::move(value));
+  }
+  return true;
+}
+
+}  // namespace parley::http

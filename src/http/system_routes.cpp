@@ -1,0 +1,102 @@
+#include "parley/http/system_routes.hpp"
+
+#include "parley/protocol/timestamp.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::http {
+
+namespace bhttp = boost::beast::http;
+using obs::prom_help;
+using obs::prom_value;
+
+namespace {
+
+boost::asio::awaitable<Response> readyz(const SystemStatus& s) {
+  nlohmann::json checks = nlohmann::json::object();
+  bool ready = true;
+  if (s.draining.load()) {
+    ready = false;
+    checks["draining"] = true;
+  }
+  try {
+    co_await s.db.run([](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      tx.exec("SELECT 1");
+    });
+    checks["postgres"] = "ok";
+  } catch (const std::exception&) {
+    checks["postgres"] = "unreachable";
+    ready = false;
+  }
+  if (s.redis_configured) {
+    const bool up = s.bus.connected();
+    checks["redis"] = up ? "ok" : "disconnected";
+    ready = ready && up;
+  } else {
+    checks["redis"] = "not_configured";
+  }
+  if (ready) co_return json_response(200, {{"status", "ready"}, {"checks", checks}});
+  protocol::ApiError err = protocol::ApiError::unavailable(s.draining.load() ? "node is draining" : "a dependency is down");
+  err.details = {{"checks", checks}};
+  co_return error_response(err);
+}
+
+Response metrics_text(const SystemStatus& s) {
+  std::string out;
+  out.reserve(16 * 1024);
+  prom_help(out, "parley_build_info", "gauge", "Build and node information.");
+  prom_value(out, "parley_build_info", "version=\"" + s.version + "\",node=\"" + s.node_id + "\"", 1);
+  prom_help(out, "parley_draining", "gauge", "1 while the node drains after SIGTERM.");
+  prom_value(out, "parley_draining", "", s.draining.load() ? 1 : 0);
+  s.metrics.render(out);
+
+  const auto db = s.db.stats();
+  prom_help(out, "parley_db_pool_size", "gauge", "PostgreSQL connections in the pool.");
+  prom_value(out, "parley_db_pool_size", "", static_cast<double>(db.size));
+  prom_help(out, "parley_db_pool_in_use", "gauge", "PostgreSQL connections running a call.");
+  prom_value(out, "parley_db_pool_in_use", "", static_cast<double>(db.in_use));
+  prom_help(out, "parley_db_pool_waiting", "gauge", "Database calls waiting for a connection.");
+  prom_value(out, "parley_db_pool_waiting", "", static_cast<double>(db.waiting));
+  prom_help(out, "parley_db_pool_rejected_total", "counter", "Database calls refused because the queue was full.");
+  prom_value(out, "parley_db_pool_rejected_total", "", static_cast<double>(db.rejected));
+  prom_help(out, "parley_db_connect_failures_total", "counter", "Failed attempts to open a PostgreSQL connection.");
+  prom_value(out, "parley_db_connect_failures_total", "", static_cast<double>(db.connect_failures));
+
+  const auto bus = s.bus.stats();
+  prom_help(out, "parley_redis_configured", "gauge", "1 when this node uses Redis for its bus.");
+  prom_value(out, "parley_redis_configured", "", s.redis_configured ? 1 : 0);
+  prom_help(out, "parley_redis_connected", "gauge", "1 when the Redis bus is connected (publisher and subscriber).");
+  prom_value(out, "parley_redis_connected", "", s.redis_configured && bus.connected ? 1 : 0);
+  prom_help(out, "parley_bus_published_total", "counter", "Events published on the bus.");
+  prom_value(out, "parley_bus_published_total", "", static_cast<double>(bus.published));
+  prom_help(out, "parley_bus_received_total", "counter", "Events received from the bus.");
+  prom_value(out, "parley_bus_received_total", "", static_cast<double>(bus.received));
+  prom_help(out, "parley_bus_dropped_total", "counter", "Events dropped by the bus (queue full or Redis down).");
+  prom_value(out, "parley_bus_dropped_total", "", static_cast<double>(bus.dropped));
+  prom_help(out, "parley_bus_reconnects_total", "counter", "Redis reconnections.");
+  prom_value(out, "parley_bus_reconnects_total", "", static_cast<double>(bus.reconnects));
+  prom_help(out, "parley_bus_subscriptions", "gauge", "Bus channels this node is subscribed to.");
+  prom_value(out, "parley_bus_subscriptions", "", static_cast<double>(bus.subscriptions));
+
+  Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.body() = std::move(out);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+void add_system_routes(Router& router, const SystemStatus& status) {
+  const SystemStatus* s = &status;
+  router.add(bhttp::verb::get, "/healthz", obs::RouteClass::system, [s](RequestContext&) -> boost::asio::awaitable<Response> {
+    co_return json_response(200, {{"status", "ok"}, {"node", s->node_id}, {"server_time", protocol::now_timestamp()}});
+  });
+  router.add(bhttp::verb::get, "/readyz", obs::RouteClass::system,
+             [s](RequestContext&) -> boost::asio::awaitable<Response> { co_return co_await readyz(*s); });
+  router.add(bhttp::verb::get, "/metrics", obs::RouteClass::system,
+             [s](RequestContext&) -> boost::asio::awaitable<Response> { co_return metrics_text(*s); });
+}
+
+}  // namespace parley::http

@@ -1,0 +1,45 @@
+#include "parley/storage/app_repository.hpp"
+
+#include "parley/auth/random.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "id, public_id, name, api_key, api_secret, settings::text, "
+    "floor(extract(epoch FROM revoke_tokens_before))::bigint";
+
+AppRecord read_app(const pqxx::row& r) {
+  AppRecord a;
+  a.id = r[0].as<std::int64_t>();
+  a.public_id = r[1].c_str();
+  a.name = r[2].c_str();
+  a.api_key = r[3].c_str();
+  a.api_secret = r[4].c_str();
+  a.settings = nlohmann::json::parse(r[5].c_str());
+  if (!r[6].is_null()) a.revoke_tokens_before_s = r[6].as<std::int64_t>();
+  return a;
+}
+
+}  // namespace
+
+AppRecord create_app(pqxx::transaction_base& tx, const std::string& name) {
+  const std::string public_id = "app_" + auth::random_hex(8);
+  const std::string key = auth::random_hex(12);
+  const std::string secret = auth::base64url_encode(auth::random_bytes(48));
+  const auto rows = tx.exec("INSERT INTO apps (public_id, name, api_key, api_secret) VALUES (" +
+                            tx.quote(public_id) + ", " + tx.quote(name) + ", " + tx.quote(key) + ", " +
+                            tx.quote(secret) + ") RETURNING " + kColumns);
+  return read_app(rows[0]);
+}
+
+std::optional<AppRecord> find_app_by_key(pqxx::transaction_base& tx, const std::string& api_key) {
+  const auto rows =
+      tx.exec(std::string("SELECT ") + kColumns + " FROM apps WHERE api_key = " + tx.quote(api_key));
+  if (rows.empty()) return std::nullopt;
+  return read_app(rows[0]);
+}
+
+}  // namespace parley::storage

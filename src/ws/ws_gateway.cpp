@@ -1,0 +1,87 @@
+#include "parley/ws/ws_gateway.hpp"
+
+#include "parley/auth/random.hpp"
+#include "parley/http/request_context.hpp"
+#include "parley/obs/log.hpp"
+#include "parley/protocol/timestamp.hpp"
+#include "parley/ws/ws_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace parley::ws {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string bearer_token(const http::Request& req) {
+  auto it = req.find(beast::http::field::authorization);
+  if (it == req.end()) return {};
+  const auto v = it->value();
+  constexpr std::string_view kBearer = "Bearer ";
+  if (v.size() > kBearer.size() && beast::iequals(v.substr(0, kBearer.size()), kBearer)) {
+    return std::string(v.substr(kBearer.size()));
+  }
+  return {};
+}
+
+}  // namespace
+
+template <class Stream>
+asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, std::string request_id) {
+  std::string path;
+  std::map<std::string, std::string> query;
+  http::parse_target(request.target(), path, query);
+  std::string api_key = query.count("api_key") ? query["api_key"] : std::string(request["X-Api-Key"]);
+  std::string token = query.count("token") ? query["token"] : bearer_token(request);
+
+  // Authenticate before the handshake; the verdict is sent over the WebSocket either way.
+  std::variant<auth::Identity, protocol::ApiError> verdict = protocol::ApiError::unavailable("not checked");
+  try {
+    verdict = co_await deps_.authenticator.authenticate(api_key, token);
+  } catch (const std::exception& e) {
+    obs::warn("websocket auth unavailable", {{"request_id", request_id}, {"error", e.what()}});
+    verdict = protocol::ApiError::unavailable("authentication is unavailable; retry shortly");
+  }
+
+  websocket::stream<Stream> ws(std::move(stream));
+  ws.set_option(websocket::stream_base::timeout{
+      std::chrono::seconds(10), std::chrono::seconds(2 * deps_.config.ws_heartbeat_s), true});
+  ws.read_message_max(deps_.config.ws_frame_limit);
+  ws.set_option(websocket::stream_base::decorator([request_id](websocket::response_type& res) {
+    res.set(beast::http::field::server, "parley");
+    res.set("X-Request-Id", request_id);
+  }));
+  auto [ec] = co_await ws.async_accept(request, kTuple);
+  if (ec) co_return;
+
+  if (auto* error = std::get_if<protocol::ApiError>(&verdict)) {
+    const nlohmann::json frame = {{"type", "connection.error"}, {"error", error->to_json()["error"]}};
+    ws.text(true);
+    co_await ws.async_write(asio::buffer(frame.dump()), kTuple);
+    const auto code = error->status == 503 ? CloseCode::going_away : CloseCode::unauthenticated;
+    co_await ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), kTuple);
+    co_return;
+  }
+  auto session = std::make_shared<WsSession<Stream>>(std::move(ws), deps_, std::get<auth::Identity>(verdict),
+                                                     deps_.node_id + "-" + auth::random_hex(8));
+  co_await session->run();
+}
+
+asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, http::Request request, std::string request_id,
+                                         std::string) {
+  co_await accept(std::move(stream), std::move(request), std::move(request_id));
+}
+
+asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, http::Request request, std::string request_id,
+                                         std::string) {
+  co_await accept(std::move(stream), std::move(request), std::move(request_id));
+}
+
+}  // namespace parley::ws
