@@ -22,10 +22,12 @@ boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator:
     std::lock_guard lock(mutex_);
     if (auto it = cache_.find(api_key); it != cache_.end() && it->second.expires > now) co_return it->second.app;
   }
-  auto record = co_await db_.run([api_key](pqxx::connection& c) {
+  // Named, not a temporary: GCC 12 mishandles class-type temporaries inside co_await expressions.
+  auto lookup = [api_key](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     return storage::find_app_by_key(tx, api_key);
-  });
+  };
+  auto record = co_await db_.run(std::move(lookup));
   std::shared_ptr<const storage::AppRecord> app;
   if (record) app = std::make_shared<const storage::AppRecord>(std::move(*record));
   {

@@ -192,9 +192,13 @@ redisContext* RedisBus::open_connection() {
   return ctx;
 }
 
+// A batch whose replies did not all arrive is kept and sent again on the next
+// connection (at least once: a restarted Redis must not eat the first events;
+// receivers dedupe by seq). Only a stop drops it.
 void RedisBus::publisher_loop() {
   auto backoff = kBackoffStart;
   bool had_connection = false;
+  std::vector<std::pair<std::string, std::string>> batch;
   while (!stopping_) {
     redisContext* ctx = open_connection();
     if (ctx == nullptr) {
@@ -207,8 +211,7 @@ void RedisBus::publisher_loop() {
     set_link_state(pub_up_, true);
     bool ok = true;
     while (ok && !stopping_) {
-      std::vector<std::pair<std::string, std::string>> batch;
-      {
+      if (batch.empty()) {
         std::unique_lock lock(pub_mutex_);
         pub_cv_.wait_for(lock, kPingEvery, [this] { return stopping_ || !pub_queue_.empty(); });
         while (!pub_queue_.empty() && batch.size() < kPublishBatch) {
@@ -225,30 +228,35 @@ void RedisBus::publisher_loop() {
       for (const auto& [channel, payload] : batch) {
         redisAppendCommand(ctx, "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size());
       }
-      for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::size_t done = 0;
+      for (; done < batch.size(); ++done) {
         void* raw = nullptr;
         if (redisGetReply(ctx, &raw) != REDIS_OK) {
-          dropped_.fetch_add(batch.size() - i, std::memory_order_relaxed);
           ok = false;
           break;
         }
         freeReplyObject(raw);
         published_.fetch_add(1, std::memory_order_relaxed);
       }
+      batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(done));
     }
     redisFree(ctx);
     set_link_state(pub_up_, false);
   }
+  dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
 }
 
 void RedisBus::subscriber_loop() {
   auto backoff = kBackoffStart;
+  bool had_connection = false;
   while (!stopping_) {
     redisContext* ctx = open_connection();
     if (ctx == nullptr) {
       sleep_backoff(backoff);
       continue;
     }
+    if (had_connection) reconnects_.fetch_add(1, std::memory_order_relaxed);
+    had_connection = true;
     backoff = kBackoffStart;
     set_link_state(sub_up_, true);
     run_subscriber_session(ctx);

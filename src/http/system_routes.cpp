@@ -20,10 +20,11 @@ boost::asio::awaitable<Response> readyz(const SystemStatus& s) {
     checks["draining"] = true;
   }
   try {
-    co_await s.db.run([](pqxx::connection& c) {
+    auto ping = [](pqxx::connection& c) {
       pqxx::nontransaction tx(c);
       tx.exec("SELECT 1");
-    });
+    };
+    co_await s.db.run(ping);
     checks["postgres"] = "ok";
   } catch (const std::exception&) {
     checks["postgres"] = "unreachable";

@@ -115,6 +115,11 @@ asio::awaitable<void> serve_http(Stream stream, beast::flat_buffer buffer, Serve
     parser.body_limit(cfg.http_body_limit);
     lowest.expires_after(cfg.http_header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    if (hec == bhttp::error::body_limit) {  // a Content-Length over the limit is refused from the head
+      const ApiError error = body_too_large(cfg);
+      co_await reject(stream, server, error, started);
+      break;
+    }
     if (hec == bhttp::error::header_limit) {
       const ApiError error = header_too_large(cfg);
       co_await reject(stream, server, error, started);

@@ -34,7 +34,7 @@ std::string bearer_token(const http::Request& req) {
 }  // namespace
 
 template <class Stream>
-asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, std::string request_id) {
+asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, const std::string& request_id) {
   std::string path;
   std::map<std::string, std::string> query;
   http::parse_target(request.target(), path, query);
@@ -64,9 +64,11 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, st
   if (auto* error = std::get_if<protocol::ApiError>(&verdict)) {
     const nlohmann::json frame = {{"type", "connection.error"}, {"error", error->to_json()["error"]}};
     ws.text(true);
-    co_await ws.async_write(asio::buffer(frame.dump()), kTuple);
+    const std::string text = frame.dump();
+    co_await ws.async_write(asio::buffer(text), kTuple);
     const auto code = error->status == 503 ? CloseCode::going_away : CloseCode::unauthenticated;
-    co_await ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), kTuple);
+    const websocket::close_reason reason(static_cast<std::uint16_t>(code));
+    co_await ws.async_close(reason, kTuple);
     co_return;
   }
   auto session = std::make_shared<WsSession<Stream>>(std::move(ws), deps_, std::get<auth::Identity>(verdict),
@@ -74,14 +76,14 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, st
   co_await session->run();
 }
 
-asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, http::Request request, std::string request_id,
-                                         std::string) {
-  co_await accept(std::move(stream), std::move(request), std::move(request_id));
+asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, http::Request request,
+                                         const std::string& request_id, const std::string&) {
+  co_await accept(std::move(stream), std::move(request), request_id);
 }
 
-asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, http::Request request, std::string request_id,
-                                         std::string) {
-  co_await accept(std::move(stream), std::move(request), std::move(request_id));
+asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, http::Request request,
+                                         const std::string& request_id, const std::string&) {
+  co_await accept(std::move(stream), std::move(request), request_id);
 }
 
 }  // namespace parley::ws

@@ -141,7 +141,8 @@ asio::awaitable<void> WsSession<Stream>::write_loop() {
       continue;
     }
     if (close_code_) {
-      co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(*close_code_)), kTuple);
+      const websocket::close_reason reason(static_cast<std::uint16_t>(*close_code_));
+      co_await ws_.async_close(reason, kTuple);
       break;
     }
     wake_.expires_at(next_heartbeat);

@@ -64,38 +64,48 @@ TEST(DbPool, ManyConcurrentCallsAllComplete) {
 
 TEST(DbPool, SaturatedQueueFailsFastWithDbUnavailable) {
   test::ScratchDatabase db;
-  // One connection, a queue of two: the 4th concurrent call has no room.
+  // One connection, a queue of two.
   storage::DbPool pool({db.url(), 1, 2, std::chrono::milliseconds(5000), std::chrono::milliseconds(5000)});
   asio::io_context io;
   std::atomic<int> ok{0}, unavailable{0};
   std::promise<void> release;
   auto released = release.get_future().share();
-  for (int i = 0; i < 6; ++i) {
+  auto spawn_blocked_call = [&] {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
           try {
-            co_await pool.run([released](pqxx::connection&) {
+            auto blocked = [released](pqxx::connection&) {
               released.wait();
               return 1;
-            });
+            };
+            co_await pool.run(std::move(blocked));
             ++ok;
           } catch (const storage::DbUnavailable&) {
             ++unavailable;
           }
         },
         asio::detached);
+  };
+  // The first call occupies the only worker...
+  spawn_blocked_call();
+  io.poll();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pool.stats().in_use < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // Let the six calls enqueue, observe saturation, then release the blocked worker.
-  io.run_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(pool.stats().in_use, 1u);
+  ASSERT_EQ(pool.stats().in_use, 1u);
+  // ...two more wait in the queue, and the next three are refused at once.
+  for (int i = 0; i < 5; ++i) spawn_blocked_call();
+  io.poll();
   EXPECT_EQ(pool.stats().waiting, 2u);
+  EXPECT_EQ(unavailable.load(), 3) << "refused without waiting for the blocked worker";
+  EXPECT_EQ(pool.stats().rejected, 3u);
   release.set_value();
   io.restart();
   io.run();
   EXPECT_EQ(ok.load(), 3);
   EXPECT_EQ(unavailable.load(), 3);
-  EXPECT_EQ(pool.stats().rejected, 3u);
 }
 
 TEST(DbPool, StatementTimeoutCancelsSlowQueries) {

@@ -128,7 +128,9 @@ TEST(RedisBus, ReconnectsAndResubscribesAfterRedisRestarts) {
   ASSERT_TRUE(wait_until([&] { return redis.numsub("chat:x") == 1; }, 5s));
   const auto before = inbox.messages().size();
   a.publish("chat:x", "after-restart");
-  ASSERT_TRUE(inbox.wait_for_count(before + 1, 5s));
+  ASSERT_TRUE(inbox.wait_for_count(before + 1, 5s))
+      << "published=" << a.stats().published << " dropped=" << a.stats().dropped
+      << " received=" << b.stats().received << " before=" << before;
   EXPECT_EQ(inbox.messages().back().second, "after-restart");
   EXPECT_GE(a.stats().reconnects, 1u);
 }

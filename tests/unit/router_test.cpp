@@ -28,7 +28,10 @@ Dispatched run(const http::Router& router, bhttp::verb method, const std::string
   config::Config cfg;
   http::Request req{method, target, 11};
   obs::RouteClass rc{};
-  auto fut = boost::asio::co_spawn(io, http::dispatch(router, cfg, req, "rid-1", "127.0.0.1", rc),
+  // dispatch() takes references: they must outlive io.run().
+  const std::string request_id = "rid-1";
+  const std::string remote_ip = "127.0.0.1";
+  auto fut = boost::asio::co_spawn(io, http::dispatch(router, cfg, req, request_id, remote_ip, rc),
                                    boost::asio::use_future);
   io.run();
   return {fut.get(), rc};

@@ -23,10 +23,10 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 class WebSocketUpgrader {
  public:
   virtual ~WebSocketUpgrader() = default;
-  virtual boost::asio::awaitable<void> upgrade(PlainStream stream, http::Request request, std::string request_id,
-                                               std::string remote_ip) = 0;
-  virtual boost::asio::awaitable<void> upgrade(TlsStream stream, http::Request request, std::string request_id,
-                                               std::string remote_ip) = 0;
+  virtual boost::asio::awaitable<void> upgrade(PlainStream stream, http::Request request, const std::string& request_id,
+                                               const std::string& remote_ip) = 0;
+  virtual boost::asio::awaitable<void> upgrade(TlsStream stream, http::Request request, const std::string& request_id,
+                                               const std::string& remote_ip) = 0;
 };
 
 /// Owned by the Server; outlives every connection.

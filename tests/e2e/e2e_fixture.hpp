@@ -1,0 +1,67 @@
+#pragma once
+// Shared set-up for end-to-end tests: a scratch database, a real `parley serve`
+// on a free port, and an app with tokens minted by the real CLI.
+#include "support/free_port.hpp"
+#include "support/http_client.hpp"
+#include "support/parley_process.hpp"
+#include "support/redis_process.hpp"
+#include "support/scratch_database.hpp"
+#include "support/test_env.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <thread>
+
+namespace parley::test {
+
+using namespace std::chrono_literals;
+
+struct AppKeys {
+  std::string app_id, api_key, api_secret;
+};
+
+/// Runs `parley app create` against `database_url` (migrated) and returns its JSON.
+inline AppKeys create_app(const std::string& database_url, const std::string& name = "e2e") {
+  auto r = ParleyProcess::run({"app", "create", "--name", name, "--database-url", database_url});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  return {j.at("app_id"), j.at("api_key"), j.at("api_secret")};
+}
+
+/// Runs `parley token create` and returns the token.
+inline std::string create_token(const std::string& database_url, const std::string& api_key,
+                                const std::string& user_id) {
+  auto r = ParleyProcess::run(
+      {"token", "create", "--api-key", api_key, "--user-id", user_id, "--database-url", database_url});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string token = r.output;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token.substr(token.rfind('\n') == std::string::npos ? 0 : token.rfind('\n') + 1);
+}
+
+/// Polls `pred` every 50 ms until it holds or `timeout` passes.
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+/// Checks the JSON error envelope of API.md section 3.
+inline void expect_error_envelope(const HttpResponse& r, int status, const std::string& code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_FALSE(r.header("x-request-id").empty()) << "every response carries X-Request-Id";
+  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.body;
+  ASSERT_TRUE(j.contains("error")) << r.body;
+  EXPECT_EQ(j["error"]["code"], code) << r.body;
+  EXPECT_EQ(j["error"]["status"], status) << r.body;
+  EXPECT_TRUE(j["error"]["message"].is_string()) << r.body;
+  EXPECT_TRUE(j["error"]["details"].is_object()) << r.body;
+}
+
+}  // namespace parley::test
