@@ -24,12 +24,13 @@ port_is_free() {
   [[ -z $(ss -Htan exclude time-wait "sport = :$1") ]]
 }
 
-# Prints a random free port in 20000-60000. Another process may still grab it
-# before we bind it; that race is accepted for local dev and tests.
+# Prints a random free port in 10000-32767, below Linux's ephemeral range
+# (32768-60999), so an outgoing connection cannot take it between the check
+# and the bind. Another process may still grab it; start_* retry once more.
 free_port() {
   local port attempt
   for ((attempt = 0; attempt < 100; attempt++)); do
-    port=$(((RANDOM << 15 | RANDOM) % 40001 + 20000))
+    port=$(((RANDOM << 15 | RANDOM) % 22768 + 10000))
     if port_is_free "$port"; then
       echo "$port"
       return 0

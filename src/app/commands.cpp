@@ -4,6 +4,7 @@
 #include "parley/auth/jwt.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/storage/app_repository.hpp"
+#include "parley/storage/db_pool.hpp"
 #include "parley/storage/migrator.hpp"
 
 #include <pqxx/pqxx>
@@ -17,7 +18,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: parley <command> [--flag value ...]
 
 commands:
-  serve                  serve REST and WebSocket (see --help for flags)
+  serve                  serve REST and WebSocket on one port (flags: every config key)
   migrate                apply pending database migrations, then exit
   app create --name N    create an app (tenant); prints {"app_id","api_key","api_secret"}
   token create --api-key K (--user-id U | --server) [--exp-s N]
@@ -49,6 +50,11 @@ void require_database(const config::Config& c) {
   }
 }
 
+// One-shot commands must not hang on an unreachable database either.
+std::string command_database_url(const config::Config& c) {
+  return storage::with_connect_timeout(c.database_url, c.db_connect_timeout);
+}
+
 int cmd_serve(const std::vector<std::string>& flags) {
   const auto c = load(flags);
   require_database(c);
@@ -66,7 +72,7 @@ int cmd_serve(const std::vector<std::string>& flags) {
 int cmd_migrate(const std::vector<std::string>& flags) {
   const auto c = load(flags);
   require_database(c);
-  const auto applied = storage::apply_migrations(c.database_url);
+  const auto applied = storage::apply_migrations(command_database_url(c));
   std::cout << nlohmann::json{{"applied", applied}}.dump() << "\n";
   return 0;
 }
@@ -77,7 +83,7 @@ int cmd_app_create(const std::vector<std::string>& flags) {
   require_database(c);
   const std::string name = extra["name"];
   if (name.empty() || name.size() > 200) throw config::ConfigError("app create needs --name (1 to 200 characters)");
-  pqxx::connection conn(c.database_url);
+  pqxx::connection conn(command_database_url(c));
   pqxx::work tx(conn);
   const auto app = storage::create_app(tx, name);
   tx.commit();
@@ -104,7 +110,7 @@ int cmd_token_create(const std::vector<std::string>& flags) {
     }
     if (exp_s <= 0) throw config::ConfigError("invalid value for --exp-s: expected a positive number of seconds");
   }
-  pqxx::connection conn(c.database_url);
+  pqxx::connection conn(command_database_url(c));
   pqxx::read_transaction tx(conn);
   const auto app = storage::find_app_by_key(tx, key);
   if (!app) {
@@ -142,6 +148,12 @@ int run_command(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
+  }
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
   }
   try {
     const std::string& cmd = args[0];

@@ -45,6 +45,12 @@ asio::awaitable<void> drain_on_signal(asio::signal_set& signals, net::ServerCont
   if (ec) co_return;
   obs::info("draining", {{"signal", signo}});
   server.draining.store(true);
+  // A second SIGTERM/SIGINT skips the rest of the drain.
+  signals.async_wait([&pool](const boost::system::error_code& e, int) {
+    if (e) return;
+    obs::warn("second signal: stopping without waiting for connections");
+    pool.stop();
+  });
   asio::steady_timer timer(co_await asio::this_coro::executor);
   if (server.config.drain_delay.count() > 0) {
     timer.expires_after(server.config.drain_delay);
@@ -58,6 +64,7 @@ asio::awaitable<void> drain_on_signal(asio::signal_set& signals, net::ServerCont
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   obs::info("drained", {{"connections_left", server.connections.size()}});
+  signals.cancel();
   pool.stop();
 }
 
@@ -68,7 +75,7 @@ int run_server(const config::Config& config) {
       config.io_threads > 0 ? static_cast<std::size_t>(config.io_threads) : std::max(1u, std::thread::hardware_concurrency());
 
   if (config.migrate) {
-    const auto applied = storage::apply_migrations(config.database_url);
+    const auto applied = storage::apply_migrations(storage::with_connect_timeout(config.database_url, config.db_connect_timeout));
     obs::info("migrations applied", {{"applied", applied}});
   }
 

@@ -1,6 +1,9 @@
 // The table of every configuration key: parsing, validation and help text.
 #include "parley/config/config.hpp"
 
+#include <arpa/inet.h>
+
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -42,6 +45,11 @@ std::string parse_listen(Config& c, const std::string& v) {
   if (colon == std::string::npos || colon == 0) return "expected HOST:PORT";
   std::string host = v.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  unsigned char addr[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, host.c_str(), addr) != 1 && inet_pton(AF_INET6, host.c_str(), addr) != 1) {
+    return "expected HOST:PORT with HOST an IPv4 or IPv6 address (or localhost)";
+  }
   std::uint16_t port = 0;
   auto err = parse_unsigned(v.substr(colon + 1), port, 0, 65535);
   if (!err.empty()) return "expected HOST:PORT with a port from 0 to 65535";
@@ -99,6 +107,11 @@ const std::vector<ConfigKey> kKeys = {
     {"node_id", "Name of this node in logs and metrics; empty means the host name.",
      [](Config& c, const std::string& v) {
        if (v.size() > 64) return std::string("expected at most 64 characters");
+       for (char ch : v) {
+         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') {
+           return std::string("expected letters, digits, '-', '_' or '.'");
+         }
+       }
        c.node_id = v;
        return std::string{};
      },

@@ -60,6 +60,8 @@ std::vector<Flag> parse_flags(const std::vector<std::string>& args, const std::v
         value = args[++i];
       } else if (k == nullptr && std::find(extra_names.begin(), extra_names.end(), name) == extra_names.end()) {
         throw ConfigError("unknown flag: --" + name);
+      } else if (k == nullptr) {
+        value = "true";  // a command's own flag given bare, e.g. `token create --server`
       } else {
         throw ConfigError("flag --" + name + " needs a value");
       }

@@ -92,7 +92,7 @@ asio::awaitable<void> serve_http(Stream stream, beast::flat_buffer buffer, Serve
                        server.connections.add(lowest.get_executor(), [weak = std::weak_ptr(state)] {
                          if (auto s = weak.lock()) {
                            s->draining = true;
-                           if (s->idle) s->lowest->cancel();
+                           if (s->idle && s->lowest != nullptr) s->lowest->cancel();
                          }
                        }));
 
@@ -174,7 +174,10 @@ asio::awaitable<void> serve_http(Stream stream, beast::flat_buffer buffer, Serve
         co_await write_response(stream, res);
         break;
       }
-      registration.reset();  // the WebSocket session registers itself
+      // The HTTP registration stays until the WebSocket ends, so a drain that
+      // starts while the upgrade is still authenticating waits for it; the
+      // session registers its own drain callback once it runs.
+      state->lowest = nullptr;
       lowest.expires_never();
       server.metrics.record_request(obs::RouteClass::connect, 101, std::chrono::steady_clock::now() - started);
       co_await server.websocket->upgrade(std::move(stream), std::move(req), request_id, remote_ip);

@@ -5,16 +5,11 @@
 #include <pqxx/pqxx>
 
 namespace parley::storage {
-namespace {
-
-// libpq reads connect_timeout (whole seconds) from the URL's query string.
 std::string with_connect_timeout(const std::string& url, std::chrono::milliseconds timeout) {
   if (url.find("connect_timeout=") != std::string::npos) return url;
   const auto secs = std::max<long long>(1, (timeout.count() + 999) / 1000);
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + std::to_string(secs);
 }
-
-}  // namespace
 
 DbPool::DbPool(DbPoolOptions options) : options_(std::move(options)) {
   options_.url = with_connect_timeout(options_.url, options_.connect_timeout);

@@ -66,7 +66,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
     ws.text(true);
     const std::string text = frame.dump();
     co_await ws.async_write(asio::buffer(text), kTuple);
-    const auto code = error->status == 503 ? CloseCode::going_away : CloseCode::unauthenticated;
+    const auto code = error->status == 503 ? CloseCode::try_again_later : CloseCode::unauthenticated;
     const websocket::close_reason reason(static_cast<std::uint16_t>(code));
     co_await ws.async_close(reason, kTuple);
     co_return;

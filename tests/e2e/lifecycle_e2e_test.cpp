@@ -23,8 +23,14 @@ TEST(DrainE2E, SigtermTurnsReadyzRedThenDrainsWebSocketsAndExitsZero) {
   ws.read_until_type("connection.ok");
 
   server.send_signal(SIGTERM);
-  // During drain_delay the listener still answers, and /readyz is 503 first.
-  auto ready = http_request(port, "GET", "/readyz");
+  // During drain_delay the listener still answers, and /readyz is 503 first
+  // (polled: the signal is handled asynchronously).
+  HttpResponse ready;
+  ASSERT_TRUE(eventually([&] {
+    ready = http_request(port, "GET", "/readyz");
+    return ready.status == 503;
+  }, 1000ms)) << "readyz stayed " << ready.status;
+  EXPECT_FALSE(ws.wait_for_message(0ms)) << "WebSocket clients are told only after readyz went red";
   expect_error_envelope(ready, 503, "unavailable");
   EXPECT_EQ(ready.json()["error"]["details"]["checks"]["draining"], true);
 

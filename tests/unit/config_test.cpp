@@ -127,3 +127,17 @@ TEST(Config, EveryKeyRoundTripsItsDefault) {
     EXPECT_EQ(key.get(c), text) << key.name;
   }
 }
+
+TEST(Config, ListenNeedsAnAddressAndNodeIdIsLabelSafe) {
+  EXPECT_EQ(load_config({"--listen", "localhost:9000"}, {}).listen_host, "127.0.0.1");
+  EXPECT_THROW(load_config({"--listen", "example.com:9000"}, {}), ConfigError);
+  EXPECT_THROW(load_config({"--node-id", "bad\"id"}, {}), ConfigError);
+  EXPECT_EQ(load_config({"--node-id", "node-1.eu_west"}, {}).node_id, "node-1.eu_west");
+}
+
+TEST(Config, BareExtraFlagIsASwitch) {
+  std::map<std::string, std::string> extra;
+  load_config({"--server", "--api-key", "k"}, {}, &extra, {"server", "api-key"});
+  EXPECT_EQ(extra["server"], "true");
+  EXPECT_EQ(extra["api-key"], "k");
+}

@@ -32,6 +32,9 @@
 
 namespace parley::storage {
 
+/// Adds libpq's connect_timeout (whole seconds) to a postgres URL unless it has one.
+std::string with_connect_timeout(const std::string& url, std::chrono::milliseconds timeout);
+
 /// The pool is saturated or PostgreSQL cannot be reached: answer 503.
 class DbUnavailable : public std::runtime_error {
  public:

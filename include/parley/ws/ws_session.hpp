@@ -27,6 +27,7 @@ enum class CloseCode : std::uint16_t {
   going_away = 1001,
   policy = 1008,
   too_big = 1009,
+  try_again_later = 1013,  // authentication could not be checked (database unavailable)
   unauthenticated = 4001,
   forbidden = 4003,
   slow_consumer = 4008,
