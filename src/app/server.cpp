@@ -2,6 +2,7 @@
 
 #include "parley/auth/authenticator.hpp"
 #include "parley/bus/bus.hpp"
+#include "parley/http/chat_routes.hpp"
 #include "parley/http/system_routes.hpp"
 #include "parley/net/io_context_pool.hpp"
 #include "parley/net/listener.hpp"
@@ -97,6 +98,8 @@ int run_server(const config::Config& config) {
   http::SystemStatus status{db, *bus, !config.redis_url.empty(), server.draining, metrics, config.node_id,
                             PARLEY_VERSION};
   http::add_system_routes(router, status);
+  http::ChatRouteDeps chat_deps{authenticator, db};
+  http::add_chat_routes(router, chat_deps);
 
   net::Listener listener(pool, server);
   const auto port = listener.open(config.listen_host, config.listen_port);

@@ -52,7 +52,7 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
       (!claims.iat || *claims.iat < *app->revoke_tokens_before_s)) {
     co_return ApiError{"token_revoked", 401, "token was revoked"};
   }
-  co_return Identity{app, claims.server, claims.user_id};
+  co_return Identity{app, claims.server, claims.user_id, claims.iat};
 }
 
 }  // namespace parley::auth

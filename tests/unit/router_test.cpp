@@ -1,5 +1,6 @@
 #include "parley/http/dispatch.hpp"
 #include "parley/http/router.hpp"
+#include "parley/storage/db_pool.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,6 +46,11 @@ http::Router make_router() {
   r.add(bhttp::verb::get, "/boom", obs::RouteClass::read,
         [](http::RequestContext&) -> boost::asio::awaitable<http::Response> {
           throw std::runtime_error("secret internals");
+          co_return http::json_response(200, {});
+        });
+  r.add(bhttp::verb::get, "/busy", obs::RouteClass::read,
+        [](http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+          throw storage::DbUnavailable("database queue is full");
           co_return http::json_response(200, {});
         });
   return r;
@@ -136,4 +142,13 @@ TEST(Json, DepthLimitIsEnforced) {
   for (int i = 0; i < 10; ++i) ok += "}";
   EXPECT_TRUE(std::holds_alternative<nlohmann::json>(http::parse_json_limited(ok, 32)));
   EXPECT_TRUE(std::holds_alternative<protocol::ApiError>(http::parse_json_limited("{\"a\":", 32)));
+}
+
+TEST(Router, SaturatedDatabaseIs503Unavailable) {
+  const auto r = make_router();
+  auto d = run(r, bhttp::verb::get, "/busy");
+  EXPECT_EQ(d.response.result_int(), 503u);
+  const auto body = nlohmann::json::parse(d.response.body());
+  EXPECT_EQ(body["error"]["code"], "unavailable");
+  EXPECT_EQ(body["error"]["status"], 503);
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -21,6 +22,7 @@ struct Identity {
   std::shared_ptr<const storage::AppRecord> app;
   bool server = false;
   std::string user_id;
+  std::optional<std::int64_t> iat;  // for per-user revocation
 };
 
 /// Shared by all io threads (internally locked); owned by the Server.

@@ -1,0 +1,31 @@
+#pragma once
+// Channels, members, messages and the per-channel event log (API.md section 5).
+// Synchronous: each function is one transaction inside a DbPool call.
+//
+// Ordering: every persisted change takes the channel's next seq with
+// `UPDATE channels SET last_seq = last_seq + 1 ... RETURNING last_seq` in the
+// same transaction as the change and its channel_events row. The row lock
+// serializes writers of one channel across all nodes; a rolled-back
+// transaction rolls its increment back too, so seqs are gapless.
+#include "parley/chat/outcome.hpp"
+
+#include <pqxx/connection>
+
+namespace parley::chat {
+
+/// PUT /v1/channels/{type}/{id}: {"name","members":[ids],"custom"} -> 201 created / 200 existing.
+Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+                              const std::string& id, const nlohmann::json& body);
+/// GET /v1/channels/{type}/{id}
+Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id);
+/// POST /v1/channels/{type}/{id}/messages (idempotent by message id).
+Outcome send_message(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                     const nlohmann::json& body);
+/// GET /v1/channels/{type}/{id}/messages?before_seq=&after_seq=&limit=
+Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                      const std::map<std::string, std::string>& query);
+/// GET /v1/channels/{type}/{id}/events?after_seq=&limit=
+Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                    const std::map<std::string, std::string>& query);
+
+}  // namespace parley::chat
