@@ -1,0 +1,303 @@
+// The chat REST API against the real binary and a real PostgreSQL.
+#include "e2e_fixture.hpp"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace parley::test;
+
+namespace {
+
+// A tenant: its keys and tokens, with helpers that call the API as one caller.
+struct Tenant {
+  AppKeys keys;
+  std::string server_token;
+  std::map<std::string, std::string> user_tokens;
+
+  std::map<std::string, std::string> as(const std::string& who) const {
+    const auto& token = who == "server" ? server_token : user_tokens.at(who);
+    return {{"X-Api-Key", keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  }
+};
+
+}  // namespace
+
+class ChatRestE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {}
+  void SetUp() override {
+    port_ = free_port();
+    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
+    server_->start();
+    server_->wait_healthy();
+    a_ = make_tenant("app-a");
+    b_ = make_tenant("app-b");
+  }
+
+  Tenant make_tenant(const std::string& name) {
+    Tenant t;
+    t.keys = create_app(db_.url(), name);
+    auto r = ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    t.server_token = r.output.substr(0, r.output.find('\n'));
+    for (const char* u : {"alice", "bob", "mallory"}) {
+      auto tok = http_request(port_, "POST", std::string("/v1/users/") + u + "/token", R"({"exp_s":3600})",
+                              t.as("server"));
+      EXPECT_EQ(tok.status, 200) << tok.body;
+      t.user_tokens[u] = tok.json()["token"];
+    }
+    auto up = http_request(port_, "POST", "/v1/users",
+                           R"({"users":[{"id":"alice","name":"Alice"},{"id":"bob"},{"id":"mallory"}]})", t.as("server"));
+    EXPECT_EQ(up.status, 201) << up.body;
+    return t;
+  }
+
+  HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    return http_request(port_, method, target, body, t.as(who));
+  }
+
+  ScratchDatabase db_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<ParleyProcess> server_;
+  Tenant a_, b_;
+};
+
+TEST_F(ChatRestE2E, RequestsWithoutValidCredentialsAre401) {
+  expect_error_envelope(http_request(port_, "GET", "/v1/channels/messaging/x"), 401, "unauthenticated");
+  expect_error_envelope(http_request(port_, "GET", "/v1/channels/messaging/x", "",
+                                     {{"X-Api-Key", a_.keys.api_key}, {"Authorization", "Bearer nonsense"}}),
+                        401, "unauthenticated");
+  // A token of app B presented with app A's key: the signature does not match A's secret.
+  expect_error_envelope(http_request(port_, "GET", "/v1/users/alice", "",
+                                     {{"X-Api-Key", a_.keys.api_key}, {"Authorization", "Bearer " + b_.server_token}}),
+                        401, "invalid_signature");
+}
+
+TEST_F(ChatRestE2E, UsersUpsertGetAndValidation) {
+  auto got = call(a_, "alice", "GET", "/v1/users/alice");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json()["user"]["name"], "Alice");
+  expect_error_envelope(call(a_, "alice", "POST", "/v1/users", R"({"users":[{"id":"x"}]})"), 403, "forbidden");
+  expect_error_envelope(call(a_, "server", "POST", "/v1/users", R"({"users":[{"id":"bad id!?"}]})"), 400,
+                        "invalid_request");
+  expect_error_envelope(call(a_, "server", "POST", "/v1/users", R"({"users":)"), 400, "invalid_json");
+  expect_error_envelope(call(a_, "server", "GET", "/v1/users/nobody"), 404, "not_found");
+  // Partial upsert keeps what it does not mention.
+  ASSERT_EQ(call(a_, "server", "POST", "/v1/users", R"({"users":[{"id":"alice","image":"https://i/a.png"}]})").status,
+            201);
+  auto again = call(a_, "alice", "GET", "/v1/users/alice").json()["user"];
+  EXPECT_EQ(again["name"], "Alice");
+  EXPECT_EQ(again["image"], "https://i/a.png");
+}
+
+TEST_F(ChatRestE2E, CreateOrGetChannelThenSendAndReadHistory) {
+  auto created = call(a_, "alice", "PUT", "/v1/channels/messaging/general", R"({"name":"General","members":["bob"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json()["channel"]["cid"], "messaging:general");
+  EXPECT_EQ(created.json()["members"].size(), 2u);
+  EXPECT_EQ(call(a_, "bob", "PUT", "/v1/channels/messaging/general", "{}").status, 200) << "create-or-get";
+
+  for (int i = 1; i <= 5; ++i) {
+    auto sent = call(a_, i % 2 ? "alice" : "bob", "POST", "/v1/channels/messaging/general/messages",
+                     R"({"text":"hello )" + std::to_string(i) + R"("})");
+    ASSERT_EQ(sent.status, 201) << sent.body;
+    EXPECT_EQ(sent.json()["message"]["seq"], i);
+    EXPECT_EQ(sent.json()["message"]["cid"], "messaging:general");
+    EXPECT_EQ(sent.json()["message"]["type"], "regular");
+  }
+  auto page = call(a_, "bob", "GET", "/v1/channels/messaging/general/messages?limit=2");
+  ASSERT_EQ(page.status, 200);
+  ASSERT_EQ(page.json()["messages"].size(), 2u);
+  EXPECT_EQ(page.json()["messages"][0]["seq"], 4) << "the newest page, ascending";
+  EXPECT_EQ(page.json()["messages"][1]["seq"], 5);
+  EXPECT_EQ(page.json()["has_more"], true);
+  auto older = call(a_, "bob", "GET", "/v1/channels/messaging/general/messages?before_seq=4&limit=10");
+  ASSERT_EQ(older.json()["messages"].size(), 3u);
+  EXPECT_EQ(older.json()["messages"][0]["seq"], 1);
+  EXPECT_EQ(older.json()["has_more"], false);
+  auto after = call(a_, "bob", "GET", "/v1/channels/messaging/general/messages?after_seq=3");
+  ASSERT_EQ(after.json()["messages"].size(), 2u);
+  EXPECT_EQ(after.json()["messages"][0]["seq"], 4);
+
+  auto events = call(a_, "alice", "GET", "/v1/channels/messaging/general/events?after_seq=2&limit=2");
+  ASSERT_EQ(events.status, 200);
+  ASSERT_EQ(events.json()["events"].size(), 2u);
+  EXPECT_EQ(events.json()["events"][0]["type"], "message.new");
+  EXPECT_EQ(events.json()["events"][0]["seq"], 3);
+  EXPECT_EQ(events.json()["has_more"], true);
+  auto state = call(a_, "bob", "GET", "/v1/channels/messaging/general");
+  EXPECT_EQ(state.json()["channel"]["last_seq"], 5);
+  EXPECT_EQ(state.json()["messages"].size(), 5u);
+}
+
+TEST_F(ChatRestE2E, ValidationAndLimitsOfASend) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/v", "{}").status, 201);
+  const std::string path = "/v1/channels/messaging/v/messages";
+  expect_error_envelope(call(a_, "alice", "POST", path, R"({"text":""})"), 400, "invalid_request");
+  expect_error_envelope(call(a_, "alice", "POST", path, R"({"text":5})"), 400, "invalid_request");
+  expect_error_envelope(call(a_, "alice", "POST", path, R"({"id":"has space","text":"x"})"), 400, "invalid_request");
+  const std::string long_text(5001, 'a');
+  auto too_long = call(a_, "alice", "POST", path, R"({"text":")" + long_text + R"("})");
+  expect_error_envelope(too_long, 400, "invalid_request");
+  EXPECT_EQ(too_long.json()["error"]["details"]["limit"], "message_text");
+  // 5000 multi-byte characters are within the limit: it counts characters, not bytes.
+  std::string five_thousand;
+  for (int i = 0; i < 5000; ++i) five_thousand += "\xc3\xa9";
+  EXPECT_EQ(call(a_, "alice", "POST", path, R"({"text":")" + five_thousand + R"("})").status, 201);
+  nlohmann::json many = {{"text", "x"}, {"attachments", nlohmann::json::array()}};
+  for (int i = 0; i < 31; ++i) many["attachments"].push_back({{"type", "image"}});
+  EXPECT_EQ(call(a_, "alice", "POST", path, many.dump()).json()["error"]["details"]["limit"], "attachments");
+  nlohmann::json big_custom = {{"text", "x"}, {"custom", {{"blob", std::string(6000, 'x')}}}};
+  EXPECT_EQ(call(a_, "alice", "POST", path, big_custom.dump()).json()["error"]["details"]["limit"], "custom");
+  std::string deep = R"({"text":"x","custom":)";
+  for (int i = 0; i < 40; ++i) deep += R"({"a":)";
+  deep += "1";
+  for (int i = 0; i < 40; ++i) deep += "}";
+  deep += "}";
+  expect_error_envelope(call(a_, "alice", "POST", path, deep), 400, "invalid_json");
+  expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/nosuchtype/v/messages", R"({"text":"x"})"), 404,
+                        "not_found");
+  expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/messaging/nochannel/messages", R"({"text":"x"})"), 404,
+                        "not_found");
+  expect_error_envelope(call(a_, "alice", "GET", path + "?limit=500"), 400, "invalid_request");
+  expect_error_envelope(call(a_, "alice", "GET", "/v1/channels/messaging/v/events"), 400, "invalid_request");
+  // Nothing invalid was stored: only the one valid message has a seq.
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/channels/messaging/v").json()["channel"]["last_seq"], 1);
+}
+
+TEST_F(ChatRestE2E, MessagingIsMembersOnlyLivestreamIsOpen) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/private", R"({"members":["bob"]})").status, 201);
+  expect_error_envelope(call(a_, "mallory", "GET", "/v1/channels/messaging/private"), 403, "forbidden");
+  expect_error_envelope(call(a_, "mallory", "POST", "/v1/channels/messaging/private/messages", R"({"text":"hi"})"), 403,
+                        "forbidden");
+  expect_error_envelope(call(a_, "mallory", "GET", "/v1/channels/messaging/private/messages"), 403, "forbidden");
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/private/messages", R"({"text":"hi"})").status, 201);
+  EXPECT_EQ(call(a_, "server", "GET", "/v1/channels/messaging/private").status, 200) << "server tokens see all";
+  expect_error_envelope(call(a_, "server", "POST", "/v1/channels/messaging/private/messages", R"({"text":"hi"})"), 400,
+                        "invalid_request");  // a server must say who sends
+  EXPECT_EQ(call(a_, "server", "POST", "/v1/channels/messaging/private/messages", R"({"text":"hi","user_id":"bob"})")
+                .status,
+            201);
+
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/livestream/show", "{}").status, 201);
+  EXPECT_EQ(call(a_, "mallory", "GET", "/v1/channels/livestream/show").status, 200);
+  EXPECT_EQ(call(a_, "mallory", "POST", "/v1/channels/livestream/show/messages", R"({"text":"hi"})").status, 201);
+}
+
+TEST_F(ChatRestE2E, TenantsNeverSeeEachOthersData) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/shared-name", R"({"members":["bob"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/shared-name/messages", R"({"id":"a-msg","text":"A secret"})")
+                .status,
+            201);
+  // B's server token has full rights in B, none in A: the same names resolve to B's own (absent) data.
+  expect_error_envelope(call(b_, "server", "GET", "/v1/channels/messaging/shared-name"), 404, "not_found");
+  expect_error_envelope(call(b_, "server", "GET", "/v1/channels/messaging/shared-name/messages"), 404, "not_found");
+  expect_error_envelope(call(b_, "server", "GET", "/v1/channels/messaging/shared-name/events?after_seq=0"), 404,
+                        "not_found");
+  // B creating a channel of the same name gets its own, empty one.
+  auto b_channel = call(b_, "alice", "PUT", "/v1/channels/messaging/shared-name", "{}");
+  ASSERT_EQ(b_channel.status, 201);
+  EXPECT_TRUE(b_channel.json()["messages"].empty());
+  EXPECT_EQ(b_channel.body.find("A secret"), std::string::npos);
+  // The same message id in B is B's own message, not a conflict with A's and not A's content.
+  auto b_msg = call(b_, "alice", "POST", "/v1/channels/messaging/shared-name/messages", R"({"id":"a-msg","text":"B"})");
+  EXPECT_EQ(b_msg.status, 201) << b_msg.body;
+  EXPECT_EQ(b_msg.json()["message"]["text"], "B");
+  // Users are per app too.
+  ASSERT_EQ(call(b_, "server", "POST", "/v1/users", R"({"users":[{"id":"alice","name":"B-Alice"}]})").status, 201);
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/users/alice").json()["user"]["name"], "Alice");
+  // A is untouched.
+  auto a_history = call(a_, "bob", "GET", "/v1/channels/messaging/shared-name/messages");
+  ASSERT_EQ(a_history.json()["messages"].size(), 1u);
+  EXPECT_EQ(a_history.json()["messages"][0]["text"], "A secret");
+}
+
+TEST_F(ChatRestE2E, ConcurrentDuplicateSendsStoreTheMessageOnce) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/dup", "{}").status, 201);
+  constexpr int kSenders = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0}, replayed{0}, other{0};
+  for (int i = 0; i < kSenders; ++i) {
+    threads.emplace_back([&] {
+      auto r = call(a_, "alice", "POST", "/v1/channels/messaging/dup/messages", R"({"id":"same-id","text":"once"})");
+      if (r.status == 201) {
+        ++created;
+      } else if (r.status == 200 && r.json()["message"]["seq"] == 1) {
+        ++replayed;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(replayed.load(), kSenders - 1);
+  EXPECT_EQ(other.load(), 0);
+  auto history = call(a_, "alice", "GET", "/v1/channels/messaging/dup/messages");
+  EXPECT_EQ(history.json()["messages"].size(), 1u);
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/channels/messaging/dup").json()["channel"]["last_seq"], 1) << "no seq burnt";
+  expect_error_envelope(
+      call(a_, "alice", "POST", "/v1/channels/messaging/dup/messages", R"({"id":"same-id","text":"different"})"), 409,
+      "conflict");
+}
+
+TEST_F(ChatRestE2E, SeqIsGaplessWithEightWritersAcrossTwoNodes) {
+  const auto port2 = free_port();
+  ParleyProcess second(ParleyProcess::serve_args(port2, db_.url(), std::nullopt, {}));
+  second.start();
+  second.wait_healthy();
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/livestream/race", "{}").status, 201);
+  constexpr int kWriters = 8;
+  constexpr int kPerWriter = 25;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  std::mutex seqs_mutex;
+  std::vector<std::int64_t> seqs;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const auto port = w % 2 == 0 ? port_ : port2;  // half the writers on each node
+      for (int i = 0; i < kPerWriter; ++i) {
+        const std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
+        auto r = http_request(port, "POST", "/v1/channels/livestream/race/messages",
+                              R"({"id":")" + id + R"(","text":"x"})", a_.as(w % 3 == 0 ? "bob" : "alice"));
+        if (r.status != 201) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard lock(seqs_mutex);
+        seqs.push_back(r.json()["message"]["seq"].get<std::int64_t>());
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::sort(seqs.begin(), seqs.end());
+  ASSERT_EQ(seqs.size(), static_cast<std::size_t>(kWriters * kPerWriter));
+  for (std::size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], static_cast<std::int64_t>(i + 1)) << "gap or duplicate";
+  // The event log agrees, in order, with no gaps.
+  auto events = call(a_, "alice", "GET", "/v1/channels/livestream/race/events?after_seq=0&limit=1000");
+  ASSERT_EQ(events.json()["events"].size(), seqs.size());
+  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(events.json()["events"][i]["seq"], i + 1);
+  EXPECT_EQ(second.stop(), 0);
+}
+
+TEST_F(ChatRestE2E, ThreadRepliesCountAndStayOutOfTheChannelList) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/t", R"({"members":["bob"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/t/messages", R"({"id":"root","text":"q"})").status, 201);
+  auto reply = call(a_, "bob", "POST", "/v1/channels/messaging/t/messages", R"({"text":"a","parent_id":"root"})");
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.json()["message"]["type"], "reply");
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/t/messages",
+                 R"({"text":"a2","parent_id":"root","show_in_channel":true})")
+                .status,
+            201);
+  expect_error_envelope(
+      call(a_, "bob", "POST", "/v1/channels/messaging/t/messages", R"({"text":"x","parent_id":"missing"})"), 400,
+      "invalid_request");
+  auto history = call(a_, "bob", "GET", "/v1/channels/messaging/t/messages").json()["messages"];
+  ASSERT_EQ(history.size(), 2u) << "the thread-only reply is not in the channel list";
+  EXPECT_EQ(history[0]["id"], "root");
+  EXPECT_EQ(history[0]["reply_count"], 2);
+}
