@@ -2,6 +2,7 @@
 
 #include "parley/auth/jwt.hpp"
 #include "parley/chat/channel_store.hpp"
+#include "parley/chat/read_state.hpp"
 #include "parley/chat/user_store.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -158,6 +159,25 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
                auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], q = ctx.query](pqxx::connection& c) {
                  return chat::list_messages(c, caller, type, id, q);
                };
+               co_return render(co_await d->db.run(std::move(op)));
+             }));
+
+  router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/read", RouteClass::write,
+             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
+               nlohmann::json body = nlohmann::json::object();
+               if (!ctx.request.body().empty()) {
+                 PARLEY_JSON_BODY(ctx, parsed);
+                 body = parsed;
+               }
+               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], body](pqxx::connection& c) {
+                 return chat::mark_read(c, caller, type, id, body);
+               };
+               co_return render(co_await d->db.run(std::move(op)));
+             }));
+
+  router.add(bhttp::verb::get, "/v1/me", RouteClass::read,
+             authed(deps, [d](RequestContext&, Authed& a) -> asio::awaitable<Response> {
+               auto op = [caller = a.caller](pqxx::connection& c) { return chat::get_me(c, caller); };
                co_return render(co_await d->db.run(std::move(op)));
              }));
 

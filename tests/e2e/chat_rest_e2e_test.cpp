@@ -301,3 +301,45 @@ TEST_F(ChatRestE2E, ThreadRepliesCountAndStayOutOfTheChannelList) {
   EXPECT_EQ(history[0]["id"], "root");
   EXPECT_EQ(history[0]["reply_count"], 2);
 }
+
+TEST_F(ChatRestE2E, UnreadCountsFollowTheContractAndReadMarks) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/u1", R"({"members":["bob"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/u2", R"({"members":["bob"]})").status, 201);
+  const std::string p1 = "/v1/channels/messaging/u1/messages";
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(call(a_, "alice", "POST", p1, R"({"text":"counted"})").status, 201);
+  ASSERT_EQ(call(a_, "bob", "POST", p1, R"({"text":"own message: not counted"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", p1, R"({"text":"silent: not counted","silent":true})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", p1, R"({"id":"root","text":"counted"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", p1, R"({"text":"thread-only: not counted","parent_id":"root"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/u2/messages", R"({"text":"counted"})").status, 201);
+
+  auto me = call(a_, "bob", "GET", "/v1/me");
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.json()["total_unread_count"], 5);
+  EXPECT_EQ(me.json()["unread_channels"], 2);
+  EXPECT_EQ(me.json()["user"]["id"], "bob");
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/me").json()["total_unread_count"], 1) << "bob's message is unread for alice";
+
+  auto partial = call(a_, "bob", "POST", "/v1/channels/messaging/u1/read", R"({"seq":2})");
+  ASSERT_EQ(partial.status, 200) << partial.body;
+  EXPECT_EQ(partial.json()["read"]["last_read_seq"], 2);
+  EXPECT_EQ(partial.json()["unread_count"], 2);
+  auto backwards = call(a_, "bob", "POST", "/v1/channels/messaging/u1/read", R"({"seq":1})");
+  EXPECT_EQ(backwards.json()["read"]["last_read_seq"], 2) << "a read mark never moves backwards";
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/u1/read", "").json()["unread_count"], 0);
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/me").json()["total_unread_count"], 1);
+  expect_error_envelope(call(a_, "mallory", "POST", "/v1/channels/messaging/u1/read", "{}"), 403, "forbidden");
+  expect_error_envelope(call(a_, "bob", "POST", "/v1/channels/messaging/u1/read", R"({"seq":-1})"), 400,
+                        "invalid_request");
+  // Read marks are state, not events: they take no seq.
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/channels/messaging/u1").json()["channel"]["last_seq"], 7);
+}
+
+TEST_F(ChatRestE2E, UnreadCountIsExactUpTo999) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/many", R"({"members":["bob"]})").status, 201);
+  for (int i = 0; i < 1005; ++i) {
+    ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/many/messages", R"({"text":"x"})").status, 201);
+  }
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/me").json()["total_unread_count"], 1000) << "capped at 1000, exact below";
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/many/read", R"({"seq":6})").json()["unread_count"], 999);
+}

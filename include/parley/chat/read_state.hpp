@@ -1,0 +1,19 @@
+#pragma once
+// Read marks and unread counts (API.md section 5). Read marks are state, not
+// events: they take no seq. Synchronous: runs inside a DbPool call.
+#include "parley/chat/outcome.hpp"
+
+#include <pqxx/connection>
+
+namespace parley::chat {
+
+/// Counts are exact up to this and reported as this above it.
+inline constexpr int kUnreadCap = 1000;
+
+/// POST /v1/channels/{type}/{id}/read {"seq"?}: the caller's read mark (default: everything).
+Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                  const nlohmann::json& body);
+/// GET /v1/me: the user, total_unread_count and unread_channels.
+Outcome get_me(pqxx::connection& c, const Caller& caller);
+
+}  // namespace parley::chat

@@ -1,0 +1,49 @@
+#pragma once
+// Building blocks shared by the chat stores: channel lookup, the permission
+// check, seq assignment, the event log, row rendering and query parsing.
+// Synchronous; every function works inside the caller's transaction.
+#include "parley/chat/outcome.hpp"
+
+#include <pqxx/row>
+#include <pqxx/transaction_base>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace parley::chat {
+
+/// to_char(column) as RFC 3339 UTC with milliseconds.
+std::string ts(const std::string& column);
+
+struct ChannelRow {
+  std::int64_t pk = 0;
+  nlohmann::json json;
+};
+
+/// The channel (not deleted), optionally locked FOR UPDATE.
+std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+                                       const std::string& id, bool for_update);
+/// "" when the user is not a member.
+std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id);
+/// Validates the type and id and that the type exists.
+std::optional<protocol::ApiError> check_channel_name(const std::string& type, const std::string& id);
+/// The one permission check: channel type grants applied to the caller's roles.
+std::optional<protocol::ApiError> authorize(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+                                            const ChannelRow& ch, const char* action);
+
+std::optional<std::int64_t> parse_seq(const std::map<std::string, std::string>& q, const std::string& name,
+                                      std::optional<protocol::ApiError>& error);
+int parse_limit(const std::map<std::string, std::string>& q, int def, int max,
+                std::optional<protocol::ApiError>& error);
+
+/// Columns to select (from messages aliased m) for read_message().
+extern const std::string kMessageColumns;
+nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
+
+/// Takes the channel's next seq (locks the channel row until commit).
+std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk);
+void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
+                  const nlohmann::json& payload);
+
+}  // namespace parley::chat

@@ -1,0 +1,85 @@
+#include "parley/chat/read_state.hpp"
+
+#include "parley/chat/store_support.hpp"
+#include "parley/chat/user_store.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+// Unread of one member: messages from others, not silent, not thread-only
+// replies, not deleted, above the read mark; bounded by kUnreadCap (index
+// messages_by_channel_seq keeps it a range scan).
+std::string unread_count_sql(const std::string& channel_pk, const std::string& read_seq, const std::string& user) {
+  return "(SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.channel_pk = " + channel_pk +
+         " AND m.seq > " + read_seq + " AND m.user_id <> " + user +
+         " AND NOT m.silent AND m.deleted_at IS NULL AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT " +
+         std::to_string(kUnreadCap) + ") capped)";
+}
+
+}  // namespace
+
+Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                  const nlohmann::json& body) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  if (caller.server) return ApiError::invalid_request("read marks belong to users; use a user token");
+  std::optional<std::int64_t> seq;
+  if (body.contains("seq") && !body["seq"].is_null()) {
+    if (!body["seq"].is_number_integer() || body["seq"].get<std::int64_t>() < 0) {
+      return ApiError::invalid_request("seq must be a non-negative integer");
+    }
+    seq = body["seq"].get<std::int64_t>();
+  }
+  pqxx::work tx(c);
+  auto ch = find_channel(tx, caller.app_id, type, id, false);
+  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
+  if (member_role(tx, ch->pk, caller.user_id).empty()) return ApiError::forbidden("only members have read marks");
+  const auto last = ch->json["last_seq"].get<std::int64_t>();
+  const std::int64_t mark = seq ? std::min(*seq, last) : last;
+  // A read mark never moves backwards (an old device must not resurrect unread messages).
+  const auto row = tx.exec1("UPDATE members SET read_seq = GREATEST(read_seq, " + std::to_string(mark) +
+                            ") WHERE channel_pk = " + std::to_string(ch->pk) + " AND user_id = " +
+                            tx.quote(caller.user_id) + " RETURNING read_seq, " +
+                            unread_count_sql(std::to_string(ch->pk), "members.read_seq", tx.quote(caller.user_id)));
+  tx.commit();
+  return Reply{200,
+               {{"read", {{"cid", type + ":" + id}, {"user_id", caller.user_id}, {"last_read_seq", row[0].as<std::int64_t>()}}},
+                {"unread_count", row[1].as<int>()}}};
+}
+
+Outcome get_me(pqxx::connection& c, const Caller& caller) {
+  if (caller.server) return ApiError::invalid_request("/v1/me needs a user token");
+  pqxx::read_transaction tx(c);
+  const std::string user = tx.quote(caller.user_id);
+  nlohmann::json me = {{"id", caller.user_id}};
+  const auto u = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
+                         std::to_string(caller.app_id) + " AND id = " + user);
+  if (!u.empty()) {
+    me = {{"id", u[0][0].c_str()},
+          {"name", u[0][1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(u[0][1].c_str())},
+          {"image", u[0][2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(u[0][2].c_str())},
+          {"role", u[0][3].c_str()},
+          {"custom", nlohmann::json::parse(u[0][4].c_str())}};
+  }
+  // Only channels with something above the read mark can have unread messages.
+  const auto rows = tx.exec("SELECT " + unread_count_sql("mb.channel_pk", "mb.read_seq", user) +
+                            " FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = " +
+                            std::to_string(caller.app_id) + " AND mb.user_id = " + user +
+                            " AND ch.deleted_at IS NULL AND ch.last_seq > mb.read_seq");
+  long long total = 0;
+  int channels = 0;
+  for (const auto& r : rows) {
+    const auto n = r[0].as<long long>();
+    total += n;
+    if (n > 0) ++channels;
+  }
+  me["total_unread_count"] = total;
+  me["unread_channels"] = channels;
+  return Reply{200, {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}}};
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,144 @@
+#include "parley/chat/store_support.hpp"
+
+#include "parley/chat/channel_policy.hpp"
+#include "parley/protocol/ids.hpp"
+
+#include <pqxx/pqxx>
+
+#include <charconv>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+constexpr const char* kTs = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
+
+}  // namespace
+
+std::string ts(const std::string& column) { return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")"; }
+
+
+namespace {
+const std::string kChannelColumns = "pk, type, id, name, custom::text, created_by, frozen, cooldown_s, last_seq, " +
+                                    ts("created_at") + ", " + ts("updated_at") + ", " + ts("last_message_at");
+
+ChannelRow read_channel(const pqxx::row& r) {
+  ChannelRow ch;
+  ch.pk = r[0].as<std::int64_t>();
+  const std::string type = r[1].c_str();
+  const std::string id = r[2].c_str();
+  ch.json = {{"cid", type + ":" + id},
+             {"type", type},
+             {"id", id},
+             {"name", r[3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[3].c_str())},
+             {"custom", nlohmann::json::parse(r[4].c_str())},
+             {"created_by", r[5].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[5].c_str())},
+             {"frozen", r[6].as<bool>()},
+             {"cooldown_s", r[7].as<int>()},
+             {"last_seq", r[8].as<std::int64_t>()},
+             {"created_at", r[9].c_str()},
+             {"updated_at", r[10].c_str()},
+             {"last_message_at", r[11].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[11].c_str())}};
+  return ch;
+}
+
+}  // namespace
+
+std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+                                       const std::string& id, bool for_update) {
+  const auto rows = tx.exec("SELECT " + kChannelColumns + " FROM channels WHERE app_id = " + std::to_string(app_id) +
+                            " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id) +
+                            " AND deleted_at IS NULL" + (for_update ? " FOR UPDATE" : ""));
+  if (rows.empty()) return std::nullopt;
+  return read_channel(rows[0]);
+}
+
+std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id) {
+  if (user_id.empty()) return {};
+  const auto rows = tx.exec("SELECT role FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
+                            " AND user_id = " + tx.quote(user_id));
+  return rows.empty() ? std::string() : std::string(rows[0][0].c_str());
+}
+
+std::optional<ApiError> check_channel_name(const std::string& type, const std::string& id) {
+  if (!protocol::is_valid_channel_type(type)) return ApiError::invalid_request("invalid channel type");
+  if (!protocol::is_valid_channel_id(id)) return ApiError::invalid_request("invalid channel id");
+  if (builtin_channel_type(type) == nullptr) return ApiError::not_found("no channel type " + type);
+  return std::nullopt;
+}
+
+// Permission check through the one policy function; a non-reader learns nothing (404 vs 403).
+std::optional<ApiError> authorize(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+                                  const ChannelRow& ch, const char* action) {
+  CallerRoles roles{caller.server, caller.app_role, member_role(tx, ch.pk, caller.user_id)};
+  if (is_allowed(*builtin_channel_type(type), roles, action)) return std::nullopt;
+  return ApiError::forbidden(std::string("not allowed to ") + action + " in " + ch.json["cid"].get<std::string>());
+}
+
+std::optional<std::int64_t> parse_seq(const std::map<std::string, std::string>& q, const std::string& name,
+                                      std::optional<ApiError>& error) {
+  auto it = q.find(name);
+  if (it == q.end()) return std::nullopt;
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || p != it->second.data() + it->second.size() || v < 0) {
+    error = ApiError::invalid_request(name + " must be a non-negative integer");
+  }
+  return v;
+}
+
+int parse_limit(const std::map<std::string, std::string>& q, int def, int max, std::optional<ApiError>& error) {
+  auto it = q.find("limit");
+  if (it == q.end()) return def;
+  int v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || p != it->second.data() + it->second.size() || v < 1 || v > max) {
+    error = ApiError::invalid_request("limit must be from 1 to " + std::to_string(max),
+                                      {{"limit", "limit"}, {"max", max}});
+  }
+  return v;
+}
+
+const std::string kMessageColumns = "m.id, m.seq, m.type, m.user_id, m.text, m.attachments::text, m.parent_id, "
+                                    "m.reply_count, m.mentioned_users::text, m.pinned, m.silent, m.custom::text, " +
+                                    ts("m.created_at") + ", " + ts("m.updated_at") + ", " + ts("m.deleted_at") +
+                                    ", m.content_hash, m.show_in_channel";
+
+nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
+  const bool deleted = !r[14].is_null();
+  return {{"id", r[0].c_str()},
+          {"cid", cid},
+          {"seq", r[1].as<std::int64_t>()},
+          {"type", r[2].c_str()},
+          {"user", {{"id", r[3].c_str()}}},
+          {"text", deleted ? "" : r[4].c_str()},
+          {"attachments", nlohmann::json::parse(r[5].c_str())},
+          {"parent_id", r[6].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[6].c_str())},
+          {"show_in_channel", r[16].as<bool>()},
+          {"reply_count", r[7].as<int>()},
+          {"mentioned_users", nlohmann::json::parse(r[8].c_str())},
+          {"reaction_counts", nlohmann::json::object()},
+          {"own_reactions", nlohmann::json::array()},
+          {"pinned", r[9].as<bool>()},
+          {"silent", r[10].as<bool>()},
+          {"custom", nlohmann::json::parse(r[11].c_str())},
+          {"created_at", r[12].c_str()},
+          {"updated_at", r[13].c_str()},
+          {"deleted_at", deleted ? nlohmann::json(r[14].c_str()) : nlohmann::json(nullptr)}};
+}
+
+std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk) {
+  return tx.exec1("UPDATE channels SET last_seq = last_seq + 1 WHERE pk = " + std::to_string(channel_pk) +
+                  " RETURNING last_seq")[0]
+      .as<std::int64_t>();
+}
+
+void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
+                  const nlohmann::json& payload) {
+  tx.exec("INSERT INTO channel_events (channel_pk, seq, type, payload) VALUES (" + std::to_string(channel_pk) + ", " +
+          std::to_string(seq) + ", " + tx.quote(type) + ", " + tx.quote(payload.dump()) + "::jsonb)");
+}
+
+
+}  // namespace parley::chat
