@@ -38,8 +38,9 @@ std::string default_node_id() {
 }
 
 config::Config load(const std::vector<std::string>& flags, std::map<std::string, std::string>* extra = nullptr,
-                    const std::vector<std::string>& extra_names = {}) {
-  auto c = config::load_config(flags, config::process_environment(), extra, extra_names);
+                    const std::vector<std::string>& extra_names = {},
+                    const std::vector<std::string>& extra_switches = {}) {
+  auto c = config::load_config(flags, config::process_environment(), extra, extra_names, extra_switches);
   if (c.node_id.empty()) c.node_id = default_node_id();
   return c;
 }
@@ -94,7 +95,7 @@ int cmd_app_create(const std::vector<std::string>& flags) {
 
 int cmd_token_create(const std::vector<std::string>& flags) {
   std::map<std::string, std::string> extra;
-  const auto c = load(flags, &extra, {"api-key", "user-id", "exp-s", "server"});
+  const auto c = load(flags, &extra, {"api-key", "user-id", "exp-s", "server"}, {"server"});
   require_database(c);
   const std::string key = extra["api-key"];
   if (key.empty()) throw config::ConfigError("token create needs --api-key");

@@ -1,6 +1,8 @@
 #include "parley/auth/authenticator.hpp"
 
 #include "parley/auth/jwt.hpp"
+#include "parley/protocol/ids.hpp"
+#include "parley/storage/user_auth_state.hpp"
 
 #include <pqxx/pqxx>
 
@@ -52,7 +54,22 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
       (!claims.iat || *claims.iat < *app->revoke_tokens_before_s)) {
     co_return ApiError{"token_revoked", 401, "token was revoked"};
   }
-  co_return Identity{app, claims.server, claims.user_id, claims.iat};
+  Identity identity{app, claims.server, claims.user_id, claims.iat, "user"};
+  if (!claims.server) {
+    if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
+    auto load = [app_id = app->id, user_id = claims.user_id](pqxx::connection& c) {
+      return storage::load_user_auth_state(c, app_id, user_id);
+    };
+    auto state = co_await db_.run(std::move(load));
+    if (state) {
+      if (state->deleted || state->deactivated) co_return ApiError::unauthenticated("user is deactivated or deleted");
+      if (state->revoke_tokens_before_s && (!claims.iat || *claims.iat < *state->revoke_tokens_before_s)) {
+        co_return ApiError{"token_revoked", 401, "token was revoked"};
+      }
+      identity.role = state->role;
+    }
+  }
+  co_return identity;
 }
 
 }  // namespace parley::auth

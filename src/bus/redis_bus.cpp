@@ -195,19 +195,26 @@ redisContext* RedisBus::open_connection() {
 // A batch whose replies did not all arrive is kept and sent again on the next
 // connection (at least once: a restarted Redis must not eat the first events;
 // receivers dedupe by seq). Only a stop drops it.
+// One connection attempt; on failure sleeps the backoff and returns null.
+redisContext* RedisBus::reconnect(std::chrono::milliseconds& backoff, bool& had_connection) {
+  redisContext* ctx = open_connection();
+  if (ctx == nullptr) {
+    sleep_backoff(backoff);
+    return nullptr;
+  }
+  if (had_connection) reconnects_.fetch_add(1, std::memory_order_relaxed);
+  had_connection = true;
+  backoff = kBackoffStart;
+  return ctx;
+}
+
 void RedisBus::publisher_loop() {
   auto backoff = kBackoffStart;
   bool had_connection = false;
   std::vector<std::pair<std::string, std::string>> batch;
   while (!stopping_) {
-    redisContext* ctx = open_connection();
-    if (ctx == nullptr) {
-      sleep_backoff(backoff);
-      continue;
-    }
-    if (had_connection) reconnects_.fetch_add(1, std::memory_order_relaxed);
-    had_connection = true;
-    backoff = kBackoffStart;
+    redisContext* ctx = reconnect(backoff, had_connection);
+    if (ctx == nullptr) continue;
     set_link_state(pub_up_, true);
     bool ok = true;
     while (ok && !stopping_) {
@@ -250,14 +257,8 @@ void RedisBus::subscriber_loop() {
   auto backoff = kBackoffStart;
   bool had_connection = false;
   while (!stopping_) {
-    redisContext* ctx = open_connection();
-    if (ctx == nullptr) {
-      sleep_backoff(backoff);
-      continue;
-    }
-    if (had_connection) reconnects_.fetch_add(1, std::memory_order_relaxed);
-    had_connection = true;
-    backoff = kBackoffStart;
+    redisContext* ctx = reconnect(backoff, had_connection);
+    if (ctx == nullptr) continue;
     set_link_state(sub_up_, true);
     run_subscriber_session(ctx);
     redisFree(ctx);

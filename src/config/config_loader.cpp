@@ -37,7 +37,8 @@ struct Flag {
 };
 
 // "--name value", "--name=value", or "--switch" for boolean keys.
-std::vector<Flag> parse_flags(const std::vector<std::string>& args, const std::vector<std::string>& extra_names) {
+std::vector<Flag> parse_flags(const std::vector<std::string>& args, const std::vector<std::string>& extra_names,
+                              const std::vector<std::string>& extra_switches) {
   std::vector<Flag> flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -60,8 +61,8 @@ std::vector<Flag> parse_flags(const std::vector<std::string>& args, const std::v
         value = args[++i];
       } else if (k == nullptr && std::find(extra_names.begin(), extra_names.end(), name) == extra_names.end()) {
         throw ConfigError("unknown flag: --" + name);
-      } else if (k == nullptr) {
-        value = "true";  // a command's own flag given bare, e.g. `token create --server`
+      } else if (k == nullptr && std::find(extra_switches.begin(), extra_switches.end(), name) != extra_switches.end()) {
+        value = "true";  // a command's own switch given bare, e.g. `token create --server`
       } else {
         throw ConfigError("flag --" + name + " needs a value");
       }
@@ -120,8 +121,9 @@ std::map<std::string, std::string> process_environment() {
 
 Config load_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                    std::map<std::string, std::string>* extra_flags,
-                   const std::vector<std::string>& extra_flag_names) {
-  const auto flags = parse_flags(args, extra_flag_names);
+                   const std::vector<std::string>& extra_flag_names,
+                   const std::vector<std::string>& extra_switch_names) {
+  const auto flags = parse_flags(args, extra_flag_names, extra_switch_names);
 
   std::string config_path;
   if (auto it = env.find("PARLEY_CONFIG"); it != env.end()) config_path = it->second;

@@ -38,21 +38,7 @@ asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx
   auto verdict = co_await deps.authenticator.authenticate(key, token);
   if (auto* err = std::get_if<ApiError>(&verdict)) co_return std::move(*err);
   auto& id = std::get<auth::Identity>(verdict);
-  Authed a{{id.app->id, id.server, id.user_id, "user"}, id.app};
-  if (!id.server) {
-    if (!protocol::is_valid_user_id(id.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
-    const auto app_id = id.app->id;
-    const auto user_id = id.user_id;
-    auto load = [app_id, user_id](pqxx::connection& c) { return chat::load_user_auth_state(c, app_id, user_id); };
-    auto state = co_await deps.db.run(std::move(load));
-    if (state) {
-      if (state->deleted || state->deactivated) co_return ApiError::unauthenticated("user is deactivated or deleted");
-      if (state->revoke_tokens_before_s && (!id.iat || *id.iat < *state->revoke_tokens_before_s)) {
-        co_return ApiError{"token_revoked", 401, "token was revoked"};
-      }
-      a.caller.app_role = state->role;
-    }
-  }
+  Authed a{{id.app->id, id.server, id.user_id, id.role}, id.app};
   co_return a;
 }
 
@@ -80,27 +66,41 @@ Handler authed(ChatRouteDeps& deps, F handler) {
   }                                                                       \
   const nlohmann::json var = std::move(std::get<nlohmann::json>(var##_parsed))
 
+enum class Body { none, required, optional };
+using Params = std::map<std::string, std::string>;
+
+// A route that authenticates, parses the body as `mode` says, and runs one
+// chat operation op(connection, caller, path params, query, body) on the DbPool.
+template <class Op>
+Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
+  return authed(deps, [&deps, mode, op](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
+    nlohmann::json body = nlohmann::json::object();
+    if (mode == Body::required || (mode == Body::optional && !ctx.request.body().empty())) {
+      PARLEY_JSON_BODY(ctx, parsed);
+      body = parsed;
+    }
+    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body](pqxx::connection& c) {
+      return op(c, caller, params, query, body);
+    };
+    co_return render(co_await deps.db.run(std::move(call)));
+  });
+}
+
 }  // namespace
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
-  ChatRouteDeps* d = &deps;
+  using C = pqxx::connection;
+  using J = nlohmann::json;
 
   router.add(bhttp::verb::post, "/v1/users", RouteClass::write,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               PARLEY_JSON_BODY(ctx, body);
-               auto op = [caller = a.caller, body](pqxx::connection& c) { return chat::upsert_users(c, caller, body); };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params&, const Params&, const J& b) {
+               return chat::upsert_users(c, who, b);
              }));
-
   router.add(bhttp::verb::get, "/v1/users/{id}", RouteClass::read,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               auto op = [caller = a.caller, id = ctx.params["id"]](pqxx::connection& c) {
-                 return chat::get_user(c, caller, id);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J&) {
+               return chat::get_user(c, who, p.at("id"));
              }));
-
   router.add(bhttp::verb::post, "/v1/users/{id}/token", RouteClass::write,
              authed(deps, [](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
                if (!a.caller.server) co_return error_response(ApiError::forbidden("only a server token may mint tokens"));
@@ -123,70 +123,34 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
                const nlohmann::json claims = {{"user_id", user_id}, {"iat", now}, {"exp", now + exp_s}};
                co_return json_response(200, {{"token", auth::sign_token(claims, a.app->api_secret)}});
              }));
+  router.add(bhttp::verb::get, "/v1/me", RouteClass::read,
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params&, const Params&, const J&) {
+               return chat::get_me(c, who);
+             }));
 
   router.add(bhttp::verb::put, "/v1/channels/{type}/{id}", RouteClass::write,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               nlohmann::json body = nlohmann::json::object();
-               if (!ctx.request.body().empty()) {
-                 PARLEY_JSON_BODY(ctx, parsed);
-                 body = parsed;
-               }
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], body](pqxx::connection& c) {
-                 return chat::create_or_get_channel(c, caller, type, id, body);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::optional, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::create_or_get_channel(c, who, p.at("type"), p.at("id"), b);
              }));
-
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}", RouteClass::read,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"]](pqxx::connection& c) {
-                 return chat::get_channel(c, caller, type, id);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J&) {
+               return chat::get_channel(c, who, p.at("type"), p.at("id"));
              }));
-
   router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/messages", RouteClass::write,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               PARLEY_JSON_BODY(ctx, body);
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], body](pqxx::connection& c) {
-                 return chat::send_message(c, caller, type, id, body);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::send_message(c, who, p.at("type"), p.at("id"), b);
              }));
-
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/messages", RouteClass::read,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], q = ctx.query](pqxx::connection& c) {
-                 return chat::list_messages(c, caller, type, id, q);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
+               return chat::list_messages(c, who, p.at("type"), p.at("id"), q);
              }));
-
   router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/read", RouteClass::write,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               nlohmann::json body = nlohmann::json::object();
-               if (!ctx.request.body().empty()) {
-                 PARLEY_JSON_BODY(ctx, parsed);
-                 body = parsed;
-               }
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], body](pqxx::connection& c) {
-                 return chat::mark_read(c, caller, type, id, body);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::optional, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::mark_read(c, who, p.at("type"), p.at("id"), b);
              }));
-
-  router.add(bhttp::verb::get, "/v1/me", RouteClass::read,
-             authed(deps, [d](RequestContext&, Authed& a) -> asio::awaitable<Response> {
-               auto op = [caller = a.caller](pqxx::connection& c) { return chat::get_me(c, caller); };
-               co_return render(co_await d->db.run(std::move(op)));
-             }));
-
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/events", RouteClass::read,
-             authed(deps, [d](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-               auto op = [caller = a.caller, type = ctx.params["type"], id = ctx.params["id"], q = ctx.query](pqxx::connection& c) {
-                 return chat::list_events(c, caller, type, id, q);
-               };
-               co_return render(co_await d->db.run(std::move(op)));
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
+               return chat::list_events(c, who, p.at("type"), p.at("id"), q);
              }));
 }
 

@@ -38,7 +38,22 @@ std::variant<nlohmann::json, ApiError> parse_json_limited(std::string_view text,
                     {{"limit", "json_max_depth"}, {"max", max_depth}}};
   }
   if (j.is_discarded()) return ApiError::invalid_json("body is not valid JSON");
+  if (contains_nul(j)) return ApiError::invalid_json("strings must not contain NUL (\\u0000)");
   return j;
+}
+
+bool contains_nul(const nlohmann::json& j) {
+  if (j.is_string()) return j.get_ref<const std::string&>().find('\0') != std::string::npos;
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key().find('\0') != std::string::npos || contains_nul(it.value())) return true;
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (contains_nul(v)) return true;
+    }
+  }
+  return false;
 }
 
 Response json_response(unsigned status, const nlohmann::json& body) {

@@ -157,6 +157,9 @@ TEST_F(ChatRestE2E, ValidationAndLimitsOfASend) {
   for (int i = 0; i < 40; ++i) deep += "}";
   deep += "}";
   expect_error_envelope(call(a_, "alice", "POST", path, deep), 400, "invalid_json");
+  expect_error_envelope(call(a_, "alice", "POST", path, R"({"text":"a\u0000b"})"), 400, "invalid_json");
+  expect_error_envelope(call(a_, "alice", "POST", path, R"({"text":"x","custom":{"k":"\u0000"}})"), 400,
+                        "invalid_json");
   expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/nosuchtype/v/messages", R"({"text":"x"})"), 404,
                         "not_found");
   expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/messaging/nochannel/messages", R"({"text":"x"})"), 404,

@@ -137,7 +137,9 @@ TEST(Config, ListenNeedsAnAddressAndNodeIdIsLabelSafe) {
 
 TEST(Config, BareExtraFlagIsASwitch) {
   std::map<std::string, std::string> extra;
-  load_config({"--server", "--api-key", "k"}, {}, &extra, {"server", "api-key"});
+  load_config({"--server", "--api-key", "k"}, {}, &extra, {"server", "api-key"}, {"server"});
   EXPECT_EQ(extra["server"], "true");
   EXPECT_EQ(extra["api-key"], "k");
+  // A value flag given bare is an error, never the value "true" (`app create --name` must not name an app "true").
+  EXPECT_THROW(load_config({"--name"}, {}, &extra, {"name"}, {}), ConfigError);
 }

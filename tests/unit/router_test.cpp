@@ -152,3 +152,11 @@ TEST(Router, SaturatedDatabaseIs503Unavailable) {
   EXPECT_EQ(body["error"]["code"], "unavailable");
   EXPECT_EQ(body["error"]["status"], 503);
 }
+
+TEST(Json, NulCharactersAreRefused) {
+  EXPECT_TRUE(std::holds_alternative<protocol::ApiError>(http::parse_json_limited(R"({"text":"a\u0000b"})", 32)));
+  EXPECT_TRUE(std::holds_alternative<protocol::ApiError>(http::parse_json_limited(R"({"c":{"k\u0000":1}})", 32)));
+  EXPECT_TRUE(std::holds_alternative<protocol::ApiError>(http::parse_json_limited(R"([["\u0000"]])", 32)));
+  EXPECT_TRUE(std::holds_alternative<nlohmann::json>(http::parse_json_limited(R"({"text":"a\\u0000b"})", 32)))
+      << "an escaped backslash followed by u0000 is plain text";
+}

@@ -1,5 +1,7 @@
 #pragma once
-// Turns an api key and a token into an Identity, or an ApiError (401).
+// Turns an api key and a token into an Identity, or an ApiError (401):
+// signature, time claims, app-wide and per-user revocation, deactivated and
+// deleted users. REST and WebSocket both go through it.
 // App rows are cached for a short TTL so a request does not cost a query.
 #include "parley/protocol/api_error.hpp"
 #include "parley/storage/app_repository.hpp"
@@ -22,7 +24,8 @@ struct Identity {
   std::shared_ptr<const storage::AppRecord> app;
   bool server = false;
   std::string user_id;
-  std::optional<std::int64_t> iat;  // for per-user revocation
+  std::optional<std::int64_t> iat;
+  std::string role = "user";  // the user's app role ("user" or "admin")
 };
 
 /// Shared by all io threads (internally locked); owned by the Server.

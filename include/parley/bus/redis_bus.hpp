@@ -49,6 +49,7 @@ class RedisBus final : public Bus {
 
  private:
   redisContext* open_connection();
+  redisContext* reconnect(std::chrono::milliseconds& backoff, bool& had_connection);
   void publisher_loop();
   void subscriber_loop();
   bool run_subscriber_session(redisContext* ctx);

@@ -13,15 +13,6 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
 /// GET /v1/users/{id}
 Outcome get_user(pqxx::connection& c, const Caller& caller, const std::string& id);
 
-/// The state of a user that authentication needs; nullopt when the user has no row yet.
-struct UserAuthState {
-  std::string role = "user";
-  bool deactivated = false;
-  bool deleted = false;
-  std::optional<std::int64_t> revoke_tokens_before_s;
-};
-std::optional<UserAuthState> load_user_auth_state(pqxx::connection& c, std::int64_t app_id, const std::string& id);
-
 /// Renders a users row selected with kUserColumns.
 inline constexpr const char* kUserColumns =
     "id, name, image, role, custom::text, "

@@ -75,10 +75,12 @@ const std::vector<ConfigKey>& config_keys();
 
 /// Loads the configuration. `args` are the flags after the subcommand; flags
 /// that are not config keys are an error unless listed in `extra_flags`, which
-/// receives their values. `env` is the process environment (name -> value).
+/// receives their values; those in `extra_switch_names` may be given bare
+/// (value "true"). `env` is the process environment (name -> value).
 Config load_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                    std::map<std::string, std::string>* extra_flags = nullptr,
-                   const std::vector<std::string>& extra_flag_names = {});
+                   const std::vector<std::string>& extra_flag_names = {},
+                   const std::vector<std::string>& extra_switch_names = {});
 
 /// The process environment as a map.
 std::map<std::string, std::string> process_environment();

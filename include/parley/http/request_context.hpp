@@ -41,7 +41,10 @@ Response error_response(const protocol::ApiError& error);
 bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
 bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
 
-/// Parses JSON with a nesting limit; an ApiError (invalid_json) on failure.
+/// True when any string or key holds a NUL character (PostgreSQL text cannot store it).
+bool contains_nul(const nlohmann::json& j);
+
+/// Parses JSON with a nesting limit, refusing NUL characters; an ApiError (invalid_json) on failure.
 std::variant<nlohmann::json, protocol::ApiError> parse_json_limited(std::string_view text, std::size_t max_depth);
 
 }  // namespace parley::http
