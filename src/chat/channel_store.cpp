@@ -108,7 +108,6 @@ Outcome send_message(pqxx::connection& c, const Caller& caller, const std::strin
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + cid);
   if (auto denied = authorize(tx, caller, type, *ch, kSendMessage)) return *denied;
-  if (ch->json["frozen"].get<bool>() && !caller.server) return ApiError{"channel_frozen", 403, "channel is frozen"};
 
   const std::string hash = message_content_hash(msg, cid);
   const auto existing = tx.exec("SELECT " + kMessageColumns + ", c.type || ':' || c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.app_id = " + app +
@@ -119,6 +118,8 @@ Outcome send_message(pqxx::connection& c, const Caller& caller, const std::strin
     }
     return Reply{200, {{"message", read_message(existing[0], existing[0][17].c_str())}}};
   }
+  // A retry of a stored message is answered above even if the channel was frozen since.
+  if (auto refused = check_frozen_and_cooldown(tx, caller, *ch)) return *refused;
   if (!msg.parent_id.empty()) {
     const auto parent = tx.exec("UPDATE messages SET reply_count = reply_count + 1 WHERE app_id = " + app +
                                 " AND id = " + tx.quote(msg.parent_id) + " AND channel_pk = " + std::to_string(ch->pk) +

@@ -141,4 +141,27 @@ void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int6
 }
 
 
+bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch) {
+  if (caller.server || caller.app_role == "admin") return true;
+  const auto role = member_role(tx, ch.pk, caller.user_id);
+  return role == "owner" || role == "moderator";
+}
+
+std::optional<ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, const Caller& caller,
+                                                  const ChannelRow& ch) {
+  const bool frozen = ch.json["frozen"].get<bool>();
+  const int cooldown_s = ch.json["cooldown_s"].get<int>();
+  if (!frozen && cooldown_s == 0) return std::nullopt;
+  if (is_channel_moderator(tx, caller, ch)) return std::nullopt;
+  if (frozen) return ApiError{"channel_frozen", 403, "channel is frozen; only moderators may write"};
+  const auto rows = tx.exec("SELECT ceil(extract(epoch FROM max(created_at) + interval '1 second' * " +
+                            std::to_string(cooldown_s) + " - now()))::int FROM messages WHERE channel_pk = " +
+                            std::to_string(ch.pk) + " AND user_id = " + tx.quote(caller.user_id) +
+                            " AND created_at > now() - interval '1 second' * " + std::to_string(cooldown_s));
+  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
+  const int retry_after = std::max(1, rows[0][0].as<int>());
+  return ApiError{"cooldown", 429, "slow mode: wait " + std::to_string(retry_after) + " s before the next message",
+                  {{"retry_after_s", retry_after}, {"cooldown_s", cooldown_s}}};
+}
+
 }  // namespace parley::chat

@@ -2,6 +2,8 @@
 
 #include "parley/auth/jwt.hpp"
 #include "parley/chat/channel_store.hpp"
+#include "parley/chat/member_ops.hpp"
+#include "parley/chat/message_ops.hpp"
 #include "parley/chat/read_state.hpp"
 #include "parley/chat/user_store.hpp"
 #include "parley/protocol/ids.hpp"
@@ -43,7 +45,13 @@ asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx
 }
 
 Response render(const chat::Outcome& outcome) {
-  if (auto* err = std::get_if<ApiError>(&outcome)) return error_response(*err);
+  if (auto* err = std::get_if<ApiError>(&outcome)) {
+    auto res = error_response(*err);
+    if (auto it = err->details.find("retry_after_s"); err->status == 429 && it != err->details.end()) {
+      res.set(bhttp::field::retry_after, std::to_string(it->get<int>()));
+    }
+    return res;
+  }
   const auto& reply = std::get<chat::Reply>(outcome);
   return json_response(static_cast<unsigned>(reply.status), reply.body);
 }
@@ -147,6 +155,31 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
   router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/read", RouteClass::write,
              db_route(deps, Body::optional, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
                return chat::mark_read(c, who, p.at("type"), p.at("id"), b);
+             }));
+  router.add(bhttp::verb::patch, "/v1/channels/{type}/{id}", RouteClass::write,
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::update_channel(c, who, p.at("type"), p.at("id"), b);
+             }));
+  router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/members", RouteClass::write,
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::update_members(c, who, p.at("type"), p.at("id"), b);
+             }));
+  router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/members", RouteClass::read,
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
+               return chat::list_members(c, who, p.at("type"), p.at("id"), q);
+             }));
+  router.add(bhttp::verb::get, "/v1/messages/{id}", RouteClass::read,
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J&) {
+               return chat::get_message(c, who, p.at("id"));
+             }));
+  router.add(bhttp::verb::patch, "/v1/messages/{id}", RouteClass::write,
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+               return chat::update_message(c, who, p.at("id"), b);
+             }));
+  router.add(bhttp::verb::delete_, "/v1/messages/{id}", RouteClass::write,
+             db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
+               auto hard = q.find("hard");
+               return chat::delete_message(c, who, p.at("id"), hard != q.end() && hard->second == "true");
              }));
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/events", RouteClass::read,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {

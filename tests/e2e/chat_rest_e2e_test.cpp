@@ -346,3 +346,113 @@ TEST_F(ChatRestE2E, UnreadCountIsExactUpTo999) {
   EXPECT_EQ(call(a_, "bob", "GET", "/v1/me").json()["total_unread_count"], 1000) << "capped at 1000, exact below";
   EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/many/read", R"({"seq":6})").json()["unread_count"], 999);
 }
+
+TEST_F(ChatRestE2E, EditDeleteAndGetAMessageEachTakeASeq) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/ed", R"({"members":["bob"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/ed/messages", R"({"id":"e1","text":"first"})").status, 201);
+  auto got = call(a_, "bob", "GET", "/v1/messages/e1");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.json()["message"]["text"], "first");
+  expect_error_envelope(call(a_, "mallory", "GET", "/v1/messages/e1"), 403, "forbidden");
+  expect_error_envelope(call(b_, "server", "GET", "/v1/messages/e1"), 404, "not_found");
+
+  auto edited = call(a_, "alice", "PATCH", "/v1/messages/e1", R"({"set":{"text":"edited"}})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(edited.json()["message"]["text"], "edited");
+  expect_error_envelope(call(a_, "bob", "PATCH", "/v1/messages/e1", R"({"set":{"text":"not mine"}})"), 403, "forbidden");
+  expect_error_envelope(call(a_, "alice", "PATCH", "/v1/messages/e1", R"({"set":{"seq":9}})"), 400, "invalid_request");
+  expect_error_envelope(call(a_, "bob", "PATCH", "/v1/messages/e1", R"({"set":{"pinned":true}})"), 403, "forbidden");
+  EXPECT_EQ(call(a_, "alice", "PATCH", "/v1/messages/e1", R"({"set":{"pinned":true}})").json()["message"]["pinned"], true)
+      << "the channel owner may pin";
+
+  expect_error_envelope(call(a_, "bob", "DELETE", "/v1/messages/e1"), 403, "forbidden");
+  auto soft = call(a_, "alice", "DELETE", "/v1/messages/e1");
+  ASSERT_EQ(soft.status, 200) << soft.body;
+  EXPECT_EQ(soft.json()["message"]["type"], "deleted");
+  EXPECT_EQ(soft.json()["message"]["text"], "");
+  EXPECT_FALSE(soft.json()["message"]["deleted_at"].is_null());
+
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/ed/messages", R"({"id":"e2","text":"gone"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "DELETE", "/v1/messages/e2?hard=true").status, 200);
+  expect_error_envelope(call(a_, "alice", "GET", "/v1/messages/e2"), 404, "not_found");
+  auto history = call(a_, "bob", "GET", "/v1/channels/messaging/ed/messages").json()["messages"];
+  ASSERT_EQ(history.size(), 1u) << "hard delete really removes";
+  EXPECT_EQ(history[0]["type"], "deleted");
+
+  auto events = call(a_, "bob", "GET", "/v1/channels/messaging/ed/events?after_seq=0").json()["events"];
+  std::vector<std::string> types;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]["seq"], i + 1);
+    types.push_back(events[i]["type"]);
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"message.new", "message.updated", "message.updated", "message.deleted",
+                                             "message.new", "message.deleted"}));
+  EXPECT_EQ(events.back()["hard_delete"], true);
+}
+
+TEST_F(ChatRestE2E, FrozenChannelsAndSlowMode) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/fz", R"({"members":["bob"]})").status, 201);
+  expect_error_envelope(call(a_, "bob", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"frozen":true}})"), 403,
+                        "forbidden");
+  auto frozen = call(a_, "alice", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"frozen":true,"name":"Frozen"}})");
+  ASSERT_EQ(frozen.status, 200) << frozen.body;
+  EXPECT_EQ(frozen.json()["channel"]["frozen"], true);
+  EXPECT_EQ(frozen.json()["channel"]["name"], "Frozen");
+  expect_error_envelope(call(a_, "bob", "POST", "/v1/channels/messaging/fz/messages", R"({"text":"x"})"), 403,
+                        "channel_frozen");
+  EXPECT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/fz/messages", R"({"text":"owner may"})").status, 201);
+
+  ASSERT_EQ(call(a_, "alice", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"frozen":false,"cooldown_s":60}})").status,
+            200);
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/fz/messages", R"({"id":"c1","text":"one"})").status, 201);
+  auto slow = call(a_, "bob", "POST", "/v1/channels/messaging/fz/messages", R"({"text":"two"})");
+  expect_error_envelope(slow, 429, "cooldown");
+  EXPECT_FALSE(slow.header("retry-after").empty());
+  EXPECT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/fz/messages", R"({"id":"c1","text":"one"})").status, 200)
+      << "a retry of a stored message is not slowed";
+  expect_error_envelope(call(a_, "alice", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"cooldown_s":-1}})"), 400,
+                        "invalid_request");
+  auto events = call(a_, "alice", "GET", "/v1/channels/messaging/fz/events?after_seq=0").json()["events"];
+  EXPECT_EQ(events[0]["type"], "channel.updated");
+  EXPECT_EQ(events[0]["seq"], 1);
+}
+
+TEST_F(ChatRestE2E, MembersChangeWithEventsAndPaginate) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/m", "{}").status, 201);
+  expect_error_envelope(call(a_, "bob", "POST", "/v1/channels/messaging/m/members", R"({"add":["bob"]})"), 403,
+                        "forbidden");
+  auto added = call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({"add":["bob","mallory","bob"]})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(added.json()["members"].size(), 3u);
+  EXPECT_EQ(added.json()["last_seq"], 2) << "two new members, two events; the repeated id is a no-op";
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/channels/messaging/m").status, 200) << "bob is a member now";
+  auto roles = call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({"roles":{"bob":"moderator"}})");
+  ASSERT_EQ(roles.status, 200);
+  // A moderator may now remove members (update_members is granted to channel_moderator).
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/m/members", R"({"remove":["mallory"]})").status, 200);
+  expect_error_envelope(call(a_, "mallory", "GET", "/v1/channels/messaging/m"), 403, "forbidden");
+  expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({"roles":{"bob":"king"}})"),
+                        400, "invalid_request");
+  expect_error_envelope(call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({})"), 400, "invalid_request");
+
+  auto events = call(a_, "alice", "GET", "/v1/channels/messaging/m/events?after_seq=0").json()["events"];
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0]["type"], "member.added");
+  EXPECT_EQ(events[2]["type"], "member.updated");
+  EXPECT_EQ(events[2]["member"]["role"], "moderator");
+  EXPECT_EQ(events[3]["type"], "member.removed");
+  EXPECT_EQ(events[3]["member"]["user_id"], "mallory");
+
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({"add":["u1","u2","u3"]})").status, 200);
+  std::vector<std::string> seen;
+  std::string next;
+  for (int page = 0; page < 5; ++page) {
+    auto r = call(a_, "alice", "GET", "/v1/channels/messaging/m/members?limit=2" + (next.empty() ? "" : "&next=" + next));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto body = r.json();
+    for (const auto& m : body["members"]) seen.push_back(m["user_id"]);
+    if (body["next"].is_null()) break;
+    next = body["next"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"alice", "bob", "u1", "u2", "u3"})) << "every member once, in order";
+}

@@ -41,6 +41,13 @@ int parse_limit(const std::map<std::string, std::string>& q, int def, int max,
 extern const std::string kMessageColumns;
 nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
 
+/// True for callers who moderate the channel (server, app admin, channel owner or moderator).
+bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch);
+/// 403 channel_frozen for non-moderators of a frozen channel; 429 cooldown (details.retry_after_s)
+/// when the caller sent a message within the channel's cooldown_s (slow mode).
+std::optional<protocol::ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, const Caller& caller,
+                                                            const ChannelRow& ch);
+
 /// Takes the channel's next seq (locks the channel row until commit).
 std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk);
 void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,

@@ -1,0 +1,191 @@
+#include "parley/chat/message_ops.hpp"
+
+#include "parley/chat/message_rules.hpp"
+#include "parley/chat/store_support.hpp"
+#include "parley/protocol/ids.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+struct FoundMessage {
+  ChannelRow channel;
+  std::string type, channel_id, cid, author;
+  nlohmann::json message;
+};
+
+// The message and its channel (locked FOR UPDATE when about to change it).
+std::variant<FoundMessage, ApiError> find_message(pqxx::transaction_base& tx, const Caller& caller,
+                                                  const std::string& id, bool for_update) {
+  if (!protocol::is_valid_message_id(id)) return ApiError::invalid_request("invalid message id");
+  const auto where = tx.exec("SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
+                             "WHERE m.app_id = " + std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) +
+                             " AND c.deleted_at IS NULL");
+  if (where.empty()) return ApiError::not_found("no message " + id);
+  FoundMessage f;
+  f.type = where[0][0].c_str();
+  f.channel_id = where[0][1].c_str();
+  f.cid = f.type + ":" + f.channel_id;
+  auto ch = find_channel(tx, caller.app_id, f.type, f.channel_id, for_update);
+  if (!ch) return ApiError::not_found("no message " + id);
+  f.channel = std::move(*ch);
+  // Re-read after the lock: a concurrent change may have committed in between.
+  const auto rows = tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " +
+                            std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id));
+  if (rows.empty()) return ApiError::not_found("no message " + id);
+  f.message = read_message(rows[0], f.cid);
+  f.author = f.message["user"]["id"].get<std::string>();
+  return f;
+}
+
+// Own-message action or any-message action, through the one policy function.
+std::optional<ApiError> authorize_on_message(pqxx::transaction_base& tx, const Caller& caller, const FoundMessage& f,
+                                             const char* own_action, const char* any_action) {
+  const bool own = !caller.server && caller.user_id == f.author;
+  return authorize(tx, caller, f.type, f.channel, own ? own_action : any_action);
+}
+
+Reply changed(pqxx::transaction_base& tx, const FoundMessage& f, const char* event_type, nlohmann::json message,
+              nlohmann::json extra = nlohmann::json::object()) {
+  const auto seq = next_seq(tx, f.channel.pk);
+  nlohmann::json event = {{"type", event_type}, {"cid", f.cid}, {"seq", seq}, {"message", message},
+                          {"created_at", message["updated_at"]}};
+  event.update(extra);
+  append_event(tx, f.channel.pk, seq, event_type, event);
+  return Reply{200, {{"message", std::move(message)}}};
+}
+
+}  // namespace
+
+Outcome get_message(pqxx::connection& c, const Caller& caller, const std::string& id) {
+  pqxx::read_transaction tx(c);
+  auto found = find_message(tx, caller, id, false);
+  if (auto* err = std::get_if<ApiError>(&found)) return *err;
+  auto& f = std::get<FoundMessage>(found);
+  if (auto denied = authorize(tx, caller, f.type, f.channel, "read_channel")) return *denied;
+  return Reply{200, {{"message", f.message}}};
+}
+
+Outcome update_message(pqxx::connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
+  if (!body.contains("set") || !body["set"].is_object() || body["set"].empty()) {
+    return ApiError::invalid_request("set must be an object with text, custom and/or pinned");
+  }
+  const auto& set = body["set"];
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    if (it.key() != "text" && it.key() != "custom" && it.key() != "pinned") {
+      return ApiError::invalid_request("cannot set " + it.key().substr(0, 64) + " on a message");
+    }
+  }
+  if (set.contains("text") && (!set["text"].is_string() || protocol::utf8_length(set["text"].get<std::string>()) > kMaxTextChars)) {
+    return ApiError::invalid_request("text must be a string of at most 5000 characters",
+                                     {{"limit", "message_text"}, {"max", kMaxTextChars}});
+  }
+  if (set.contains("custom") && (!set["custom"].is_object() || set["custom"].dump().size() > kMaxCustomBytes)) {
+    return ApiError::invalid_request("custom must be an object of at most 5 KiB", {{"limit", "custom"}, {"max", kMaxCustomBytes}});
+  }
+  if (set.contains("pinned") && !set["pinned"].is_boolean()) return ApiError::invalid_request("pinned must be a boolean");
+
+  pqxx::work tx(c);
+  auto found = find_message(tx, caller, id, true);
+  if (auto* err = std::get_if<ApiError>(&found)) return *err;
+  auto& f = std::get<FoundMessage>(found);
+  if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
+  if (set.contains("text") || set.contains("custom")) {
+    if (auto denied = authorize_on_message(tx, caller, f, "update_own_message", "update_any_message")) return *denied;
+    if (auto refused = check_frozen_and_cooldown(tx, caller, f.channel); refused && refused->code == "channel_frozen") {
+      return *refused;
+    }
+  }
+  if (set.contains("pinned")) {
+    if (auto denied = authorize(tx, caller, f.type, f.channel, "pin_message")) return *denied;
+  }
+  std::string assignments = "updated_at = now()";
+  if (set.contains("text")) assignments += ", text = " + tx.quote(set["text"].get<std::string>());
+  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (set.contains("pinned")) assignments += std::string(", pinned = ") + (set["pinned"].get<bool>() ? "true" : "false");
+  const auto rows = tx.exec("UPDATE messages AS m SET " + assignments + " WHERE m.app_id = " +
+                            std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
+                            kMessageColumns);
+  auto reply = changed(tx, f, "message.updated", read_message(rows[0], f.cid));
+  tx.commit();
+  return reply;
+}
+
+Outcome delete_message(pqxx::connection& c, const Caller& caller, const std::string& id, bool hard) {
+  pqxx::work tx(c);
+  auto found = find_message(tx, caller, id, true);
+  if (auto* err = std::get_if<ApiError>(&found)) return *err;
+  auto& f = std::get<FoundMessage>(found);
+  if (auto denied = authorize_on_message(tx, caller, f, "delete_own_message", "delete_any_message")) return *denied;
+  nlohmann::json message;
+  if (hard) {
+    tx.exec("DELETE FROM messages WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id));
+    message = f.message;
+    message["type"] = "deleted";
+    message["text"] = "";
+    message["attachments"] = nlohmann::json::array();
+    message["custom"] = nlohmann::json::object();
+    message["deleted_at"] = tx.exec1("SELECT " + ts("now()"))[0].c_str();
+    message["updated_at"] = message["deleted_at"];
+  } else {
+    if (!f.message["deleted_at"].is_null()) return Reply{200, {{"message", f.message}}};  // already deleted
+    const auto rows = tx.exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
+                              "custom = '{}'::jsonb, deleted_at = now(), updated_at = now() WHERE m.app_id = " +
+                              std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
+                              kMessageColumns);
+    message = read_message(rows[0], f.cid);
+  }
+  auto reply = changed(tx, f, "message.deleted", std::move(message), {{"hard_delete", hard}});
+  tx.commit();
+  return reply;
+}
+
+Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                       const nlohmann::json& body) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  if (!body.contains("set") || !body["set"].is_object() || body["set"].empty()) {
+    return ApiError::invalid_request("set must be an object with name, custom, frozen and/or cooldown_s");
+  }
+  const auto& set = body["set"];
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    const auto& k = it.key();
+    if (k != "name" && k != "custom" && k != "frozen" && k != "cooldown_s") {
+      return ApiError::invalid_request("cannot set " + k.substr(0, 64) + " on a channel");
+    }
+  }
+  if (set.contains("name") && (!set["name"].is_string() || set["name"].get_ref<const std::string&>().size() > 200)) {
+    return ApiError::invalid_request("name must be a string of at most 200 bytes");
+  }
+  if (set.contains("custom") && (!set["custom"].is_object() || set["custom"].dump().size() > kMaxCustomBytes)) {
+    return ApiError::invalid_request("custom must be an object of at most 5 KiB", {{"limit", "custom"}, {"max", kMaxCustomBytes}});
+  }
+  if (set.contains("frozen") && !set["frozen"].is_boolean()) return ApiError::invalid_request("frozen must be a boolean");
+  if (set.contains("cooldown_s") && (!set["cooldown_s"].is_number_integer() || set["cooldown_s"].get<int>() < 0 ||
+                                     set["cooldown_s"].get<int>() > 86400)) {
+    return ApiError::invalid_request("cooldown_s must be from 0 to 86400");
+  }
+  pqxx::work tx(c);
+  auto ch = find_channel(tx, caller.app_id, type, id, true);
+  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
+  if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
+  std::string assignments = "updated_at = now()";
+  if (set.contains("name")) assignments += ", name = " + tx.quote(set["name"].get<std::string>());
+  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (set.contains("frozen")) assignments += std::string(", frozen = ") + (set["frozen"].get<bool>() ? "true" : "false");
+  if (set.contains("cooldown_s")) assignments += ", cooldown_s = " + std::to_string(set["cooldown_s"].get<int>());
+  tx.exec("UPDATE channels SET " + assignments + " WHERE pk = " + std::to_string(ch->pk));
+  const auto seq = next_seq(tx, ch->pk);
+  auto updated = find_channel(tx, caller.app_id, type, id, false);
+  const std::string cid = type + ":" + id;
+  append_event(tx, ch->pk, seq, "channel.updated",
+               {{"type", "channel.updated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
+                {"created_at", updated->json["updated_at"]}});
+  tx.commit();
+  return Reply{200, {{"channel", updated->json}}};
+}
+
+}  // namespace parley::chat
