@@ -66,6 +66,18 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
   if (auto denied = authorize(tx, caller, type, *ch, "update_members")) return *denied;
   const std::string cid = type + ":" + id;
   const std::string pk = std::to_string(ch->pk);
+  // Moderators manage members, but only owners (or the server, or an app admin) grant, change or remove ownership.
+  const bool owner_rights = caller.server || caller.app_role == "admin" || member_role(tx, ch->pk, caller.user_id) == "owner";
+  if (!owner_rights) {
+    for (const auto& [u, role] : roles) {
+      if (role == "owner" || member_role(tx, ch->pk, u) == "owner") {
+        return ApiError::forbidden("only an owner may grant or change the owner role");
+      }
+    }
+    for (const auto& u : remove) {
+      if (member_role(tx, ch->pk, u) == "owner") return ApiError::forbidden("only an owner may remove an owner");
+    }
+  }
   auto emit = [&](const char* event_type, const pqxx::row& member) {
     const auto seq = next_seq(tx, ch->pk);
     const auto m = member_json(member);

@@ -93,7 +93,6 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
   auto found = find_message(tx, caller, id, true);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
-  if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
   if (set.contains("text") || set.contains("custom")) {
     if (auto denied = authorize_on_message(tx, caller, f, "update_own_message", "update_any_message")) return *denied;
     if (auto refused = check_frozen_and_cooldown(tx, caller, f.channel); refused && refused->code == "channel_frozen") {
@@ -102,6 +101,10 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
   }
   if (set.contains("pinned")) {
     if (auto denied = authorize(tx, caller, f.type, f.channel, "pin_message")) return *denied;
+  }
+  if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
+  if (set.contains("text") && set["text"].get_ref<const std::string&>().empty() && f.message["attachments"].empty()) {
+    return ApiError::invalid_request("a message needs text or attachments");
   }
   std::string assignments = "updated_at = now()";
   if (set.contains("text")) assignments += ", text = " + tx.quote(set["text"].get<std::string>());
@@ -139,6 +142,10 @@ Outcome delete_message(pqxx::connection& c, const Caller& caller, const std::str
                               kMessageColumns);
     message = read_message(rows[0], f.cid);
   }
+  // Deleted content must not stay readable through the event log either.
+  tx.exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
+          "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
+          std::to_string(f.channel.pk) + " AND payload->'message'->>'id' = " + tx.quote(id));
   auto reply = changed(tx, f, "message.deleted", std::move(message), {{"hard_delete", hard}});
   tx.commit();
   return reply;
@@ -164,8 +171,8 @@ Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::str
     return ApiError::invalid_request("custom must be an object of at most 5 KiB", {{"limit", "custom"}, {"max", kMaxCustomBytes}});
   }
   if (set.contains("frozen") && !set["frozen"].is_boolean()) return ApiError::invalid_request("frozen must be a boolean");
-  if (set.contains("cooldown_s") && (!set["cooldown_s"].is_number_integer() || set["cooldown_s"].get<int>() < 0 ||
-                                     set["cooldown_s"].get<int>() > 86400)) {
+  if (set.contains("cooldown_s") && (!set["cooldown_s"].is_number_integer() || set["cooldown_s"].get<std::int64_t>() < 0 ||
+                                     set["cooldown_s"].get<std::int64_t>() > 86400)) {
     return ApiError::invalid_request("cooldown_s must be from 0 to 86400");
   }
   pqxx::work tx(c);

@@ -179,6 +179,9 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
   router.add(bhttp::verb::delete_, "/v1/messages/{id}", RouteClass::write,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
                auto hard = q.find("hard");
+               if (hard != q.end() && hard->second != "true" && hard->second != "false") {
+                 return chat::Outcome{ApiError::invalid_request("hard must be true or false")};
+               }
                return chat::delete_message(c, who, p.at("id"), hard != q.end() && hard->second == "true");
              }));
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/events", RouteClass::read,

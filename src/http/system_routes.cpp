@@ -8,6 +8,7 @@ namespace parley::http {
 
 namespace bhttp = boost::beast::http;
 using obs::prom_help;
+using obs::prom_metric;
 using obs::prom_value;
 
 namespace {
@@ -38,7 +39,8 @@ boost::asio::awaitable<Response> readyz(const SystemStatus& s) {
     checks["redis"] = "not_configured";
   }
   if (ready) co_return json_response(200, {{"status", "ready"}, {"checks", checks}});
-  protocol::ApiError err = protocol::ApiError::unavailable(s.draining.load() ? "node is draining" : "a dependency is down");
+  protocol::ApiError err =
+      protocol::ApiError::unavailable(s.draining.load() ? "node is draining" : "a dependency is down");
   err.details = {{"checks", checks}};
   co_return error_response(err);
 }
@@ -48,37 +50,35 @@ Response metrics_text(const SystemStatus& s) {
   out.reserve(16 * 1024);
   prom_help(out, "parley_build_info", "gauge", "Build and node information.");
   prom_value(out, "parley_build_info", "version=\"" + s.version + "\",node=\"" + s.node_id + "\"", 1);
-  prom_help(out, "parley_draining", "gauge", "1 while the node drains after SIGTERM.");
-  prom_value(out, "parley_draining", "", s.draining.load() ? 1 : 0);
+  prom_metric(out, "parley_draining", "gauge", "1 while the node drains after SIGTERM.", s.draining.load() ? 1 : 0);
   s.metrics.render(out);
 
   const auto db = s.db.stats();
-  prom_help(out, "parley_db_pool_size", "gauge", "PostgreSQL connections in the pool.");
-  prom_value(out, "parley_db_pool_size", "", static_cast<double>(db.size));
-  prom_help(out, "parley_db_pool_in_use", "gauge", "PostgreSQL connections running a call.");
-  prom_value(out, "parley_db_pool_in_use", "", static_cast<double>(db.in_use));
-  prom_help(out, "parley_db_pool_waiting", "gauge", "Database calls waiting for a connection.");
-  prom_value(out, "parley_db_pool_waiting", "", static_cast<double>(db.waiting));
-  prom_help(out, "parley_db_pool_rejected_total", "counter", "Database calls refused because the queue was full.");
-  prom_value(out, "parley_db_pool_rejected_total", "", static_cast<double>(db.rejected));
-  prom_help(out, "parley_db_connect_failures_total", "counter", "Failed attempts to open a PostgreSQL connection.");
-  prom_value(out, "parley_db_connect_failures_total", "", static_cast<double>(db.connect_failures));
+  prom_metric(out, "parley_db_pool_size", "gauge", "PostgreSQL connections in the pool.", static_cast<double>(db.size));
+  prom_metric(out, "parley_db_pool_in_use", "gauge", "PostgreSQL connections running a call.",
+              static_cast<double>(db.in_use));
+  prom_metric(out, "parley_db_pool_waiting", "gauge", "Database calls waiting for a connection.",
+              static_cast<double>(db.waiting));
+  prom_metric(out, "parley_db_pool_rejected_total", "counter", "Database calls refused because the queue was full.",
+              static_cast<double>(db.rejected));
+  prom_metric(out, "parley_db_connect_failures_total", "counter", "Failed attempts to open a PostgreSQL connection.",
+              static_cast<double>(db.connect_failures));
 
   const auto bus = s.bus.stats();
-  prom_help(out, "parley_redis_configured", "gauge", "1 when this node uses Redis for its bus.");
-  prom_value(out, "parley_redis_configured", "", s.redis_configured ? 1 : 0);
-  prom_help(out, "parley_redis_connected", "gauge", "1 when the Redis bus is connected (publisher and subscriber).");
-  prom_value(out, "parley_redis_connected", "", s.redis_configured && bus.connected ? 1 : 0);
-  prom_help(out, "parley_bus_published_total", "counter", "Events published on the bus.");
-  prom_value(out, "parley_bus_published_total", "", static_cast<double>(bus.published));
-  prom_help(out, "parley_bus_received_total", "counter", "Events received from the bus.");
-  prom_value(out, "parley_bus_received_total", "", static_cast<double>(bus.received));
-  prom_help(out, "parley_bus_dropped_total", "counter", "Events dropped by the bus (queue full or Redis down).");
-  prom_value(out, "parley_bus_dropped_total", "", static_cast<double>(bus.dropped));
-  prom_help(out, "parley_bus_reconnects_total", "counter", "Redis reconnections.");
-  prom_value(out, "parley_bus_reconnects_total", "", static_cast<double>(bus.reconnects));
-  prom_help(out, "parley_bus_subscriptions", "gauge", "Bus channels this node is subscribed to.");
-  prom_value(out, "parley_bus_subscriptions", "", static_cast<double>(bus.subscriptions));
+  prom_metric(out, "parley_redis_configured", "gauge", "1 when this node uses Redis for its bus.",
+              s.redis_configured ? 1 : 0);
+  prom_metric(out, "parley_redis_connected", "gauge", "1 when the Redis bus is connected (publisher and subscriber).",
+              s.redis_configured && bus.connected ? 1 : 0);
+  prom_metric(out, "parley_bus_published_total", "counter", "Events published on the bus.",
+              static_cast<double>(bus.published));
+  prom_metric(out, "parley_bus_received_total", "counter", "Events received from the bus.",
+              static_cast<double>(bus.received));
+  prom_metric(out, "parley_bus_dropped_total", "counter", "Events dropped by the bus (queue full or Redis down).",
+              static_cast<double>(bus.dropped));
+  prom_metric(out, "parley_bus_reconnects_total", "counter", "Redis reconnections.",
+              static_cast<double>(bus.reconnects));
+  prom_metric(out, "parley_bus_subscriptions", "gauge", "Bus channels this node is subscribed to.",
+              static_cast<double>(bus.subscriptions));
 
   Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -91,9 +91,11 @@ Response metrics_text(const SystemStatus& s) {
 
 void add_system_routes(Router& router, const SystemStatus& status) {
   const SystemStatus* s = &status;
-  router.add(bhttp::verb::get, "/healthz", obs::RouteClass::system, [s](RequestContext&) -> boost::asio::awaitable<Response> {
-    co_return json_response(200, {{"status", "ok"}, {"node", s->node_id}, {"server_time", protocol::now_timestamp()}});
-  });
+  router.add(bhttp::verb::get, "/healthz", obs::RouteClass::system,
+             [s](RequestContext&) -> boost::asio::awaitable<Response> {
+               co_return json_response(
+                   200, {{"status", "ok"}, {"node", s->node_id}, {"server_time", protocol::now_timestamp()}});
+             });
   router.add(bhttp::verb::get, "/readyz", obs::RouteClass::system,
              [s](RequestContext&) -> boost::asio::awaitable<Response> { co_return co_await readyz(*s); });
   router.add(bhttp::verb::get, "/metrics", obs::RouteClass::system,

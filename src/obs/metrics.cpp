@@ -6,11 +6,16 @@ namespace parley::obs {
 
 std::string_view route_class_name(RouteClass rc) {
   switch (rc) {
-    case RouteClass::system: return "system";
-    case RouteClass::read: return "read";
-    case RouteClass::write: return "write";
-    case RouteClass::connect: return "connect";
-    case RouteClass::unmatched: return "unmatched";
+    case RouteClass::system:
+      return "system";
+    case RouteClass::read:
+      return "read";
+    case RouteClass::write:
+      return "write";
+    case RouteClass::connect:
+      return "connect";
+    case RouteClass::unmatched:
+      return "unmatched";
   }
   return "unknown";
 }
@@ -26,6 +31,11 @@ void prom_value(std::string& out, std::string_view name, std::string_view labels
   char buf[64];
   std::snprintf(buf, sizeof buf, " %.17g\n", value);
   out.append(buf);
+}
+
+void prom_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+  prom_help(out, name, type, help);
+  prom_value(out, name, "", value);
 }
 
 void LatencyHistogram::observe(std::chrono::nanoseconds d) {
@@ -64,18 +74,18 @@ void ServerMetrics::record_request(RouteClass rc, int status, std::chrono::nanos
 }
 
 void ServerMetrics::render(std::string& out) const {
-  prom_help(out, "parley_http_connections_open", "gauge", "Open HTTP connections (WebSocket ones included).");
-  prom_value(out, "parley_http_connections_open", "", static_cast<double>(http_connections_open.load()));
-  prom_help(out, "parley_ws_connections_open", "gauge", "Open WebSocket connections.");
-  prom_value(out, "parley_ws_connections_open", "", static_cast<double>(ws_connections_open.load()));
-  prom_help(out, "parley_connections_accepted_total", "counter", "TCP connections accepted.");
-  prom_value(out, "parley_connections_accepted_total", "", static_cast<double>(connections_accepted.load()));
-  prom_help(out, "parley_connections_refused_total", "counter", "TCP connections refused over max_connections.");
-  prom_value(out, "parley_connections_refused_total", "", static_cast<double>(connections_refused.load()));
-  prom_help(out, "parley_ws_frames_in_total", "counter", "WebSocket frames received.");
-  prom_value(out, "parley_ws_frames_in_total", "", static_cast<double>(ws_frames_in.load()));
-  prom_help(out, "parley_ws_frames_out_total", "counter", "WebSocket frames sent.");
-  prom_value(out, "parley_ws_frames_out_total", "", static_cast<double>(ws_frames_out.load()));
+  prom_metric(out, "parley_http_connections_open", "gauge", "Open HTTP connections (WebSocket ones included).",
+              static_cast<double>(http_connections_open.load()));
+  prom_metric(out, "parley_ws_connections_open", "gauge", "Open WebSocket connections.",
+              static_cast<double>(ws_connections_open.load()));
+  prom_metric(out, "parley_connections_accepted_total", "counter", "TCP connections accepted.",
+              static_cast<double>(connections_accepted.load()));
+  prom_metric(out, "parley_connections_refused_total", "counter", "TCP connections refused over max_connections.",
+              static_cast<double>(connections_refused.load()));
+  prom_metric(out, "parley_ws_frames_in_total", "counter", "WebSocket frames received.",
+              static_cast<double>(ws_frames_in.load()));
+  prom_metric(out, "parley_ws_frames_out_total", "counter", "WebSocket frames sent.",
+              static_cast<double>(ws_frames_out.load()));
 
   prom_help(out, "parley_http_requests_total", "counter", "HTTP requests by route class and status.");
   for (std::size_t c = 0; c < kRouteClassCount; ++c) {
@@ -90,8 +100,7 @@ void ServerMetrics::render(std::string& out) const {
   }
   prom_help(out, "parley_http_request_duration_seconds", "histogram", "HTTP request latency by route class.");
   for (std::size_t c = 0; c < kRouteClassCount; ++c) {
-    const std::string labels =
-        "route_class=\"" + std::string(route_class_name(static_cast<RouteClass>(c))) + "\"";
+    const std::string labels = "route_class=\"" + std::string(route_class_name(static_cast<RouteClass>(c))) + "\"";
     latency_[c].render(out, "parley_http_request_duration_seconds", labels);
   }
 }

@@ -379,7 +379,12 @@ TEST_F(ChatRestE2E, EditDeleteAndGetAMessageEachTakeASeq) {
   ASSERT_EQ(history.size(), 1u) << "hard delete really removes";
   EXPECT_EQ(history[0]["type"], "deleted");
 
+  expect_error_envelope(call(a_, "alice", "DELETE", "/v1/messages/e1?hard=yes"), 400, "invalid_request");
+  // Permission is checked before the deleted state: a non-member learns nothing.
+  expect_error_envelope(call(a_, "mallory", "PATCH", "/v1/messages/e1", R"({"set":{"text":"x"}})"), 403, "forbidden");
   auto events = call(a_, "bob", "GET", "/v1/channels/messaging/ed/events?after_seq=0").json()["events"];
+  EXPECT_EQ(events.dump().find("first"), std::string::npos) << "deleted text is scrubbed from the event log";
+  EXPECT_EQ(events.dump().find("gone"), std::string::npos);
   std::vector<std::string> types;
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i]["seq"], i + 1);
@@ -412,6 +417,9 @@ TEST_F(ChatRestE2E, FrozenChannelsAndSlowMode) {
       << "a retry of a stored message is not slowed";
   expect_error_envelope(call(a_, "alice", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"cooldown_s":-1}})"), 400,
                         "invalid_request");
+  expect_error_envelope(
+      call(a_, "alice", "PATCH", "/v1/channels/messaging/fz", R"({"set":{"cooldown_s":4294967356}})"), 400,
+      "invalid_request");
   auto events = call(a_, "alice", "GET", "/v1/channels/messaging/fz/events?after_seq=0").json()["events"];
   EXPECT_EQ(events[0]["type"], "channel.updated");
   EXPECT_EQ(events[0]["seq"], 1);
@@ -428,6 +436,11 @@ TEST_F(ChatRestE2E, MembersChangeWithEventsAndPaginate) {
   EXPECT_EQ(call(a_, "bob", "GET", "/v1/channels/messaging/m").status, 200) << "bob is a member now";
   auto roles = call(a_, "alice", "POST", "/v1/channels/messaging/m/members", R"({"roles":{"bob":"moderator"}})");
   ASSERT_EQ(roles.status, 200);
+  // A moderator may not take ownership or touch the owner.
+  expect_error_envelope(call(a_, "bob", "POST", "/v1/channels/messaging/m/members", R"({"roles":{"bob":"owner"}})"), 403,
+                        "forbidden");
+  expect_error_envelope(call(a_, "bob", "POST", "/v1/channels/messaging/m/members", R"({"remove":["alice"]})"), 403,
+                        "forbidden");
   // A moderator may now remove members (update_members is granted to channel_moderator).
   ASSERT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/m/members", R"({"remove":["mallory"]})").status, 200);
   expect_error_envelope(call(a_, "mallory", "GET", "/v1/channels/messaging/m"), 403, "forbidden");

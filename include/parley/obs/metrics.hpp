@@ -18,7 +18,7 @@ std::string_view route_class_name(RouteClass rc);
 class LatencyHistogram {
  public:
   static constexpr std::array<double, 13> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                      0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
+                                                     0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
   void observe(std::chrono::nanoseconds d);
   /// Appends the _bucket/_sum/_count lines for `name` with extra label text `labels` (e.g. `route_class="read"`).
   void render(std::string& out, std::string_view name, std::string_view labels) const;
@@ -52,5 +52,7 @@ class ServerMetrics {
 /// Helpers for writing Prometheus text lines.
 void prom_help(std::string& out, std::string_view name, std::string_view type, std::string_view help);
 void prom_value(std::string& out, std::string_view name, std::string_view labels, double value);
+/// HELP, TYPE and one unlabelled sample.
+void prom_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value);
 
 }  // namespace parley::obs
