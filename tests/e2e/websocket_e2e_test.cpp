@@ -104,11 +104,22 @@ TEST_F(WebSocketE2E, ATokenOfAnotherAppIsRefused) {
 }
 
 TEST_F(WebSocketE2E, FrameOverTheLimitClosesWith1009) {
-  WsClient ws;
-  ASSERT_EQ(ws.connect(port_, target(app_.api_key, token_)), 101);
-  ws.read_until_type("connection.ok");
-  ws.send_text(std::string(70000, 'x'));
-  EXPECT_EQ(ws.wait_close(), 1009);
+  // The server answers an oversized frame with close 1009 at once, while the
+  // client may still be writing the frame's payload; the unread payload can
+  // make the kernel reset the connection, and a reset discards the close frame
+  // on the client (seen as 1006). So: every attempt must end the connection,
+  // and the 1009 itself must be seen (the race is rare; three tries suffice).
+  bool saw_1009 = false;
+  for (int attempt = 0; attempt < 3 && !saw_1009; ++attempt) {
+    WsClient ws;
+    ASSERT_EQ(ws.connect(port_, target(app_.api_key, token_)), 101);
+    ws.read_until_type("connection.ok");
+    ws.send_text(std::string(70000, 'x'));
+    const int code = ws.wait_close();
+    EXPECT_TRUE(code == 1009 || code == 1006) << "closed with " << code;
+    saw_1009 = code == 1009;
+  }
+  EXPECT_TRUE(saw_1009) << "the server must send close 1009 (message too big)";
   EXPECT_EQ(http_request(port_, "GET", "/healthz").status, 200);
 }
 
