@@ -1,5 +1,7 @@
 #include "parley/http/chat_routes.hpp"
 
+#include "parley/http/chat_route_support.hpp"
+
 #include "parley/auth/jwt.hpp"
 #include "parley/chat/channel_store.hpp"
 #include "parley/chat/member_ops.hpp"
@@ -15,86 +17,6 @@ namespace parley::http {
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 using protocol::ApiError;
-
-namespace {
-
-/// The caller plus what some handlers need of its app.
-struct Authed {
-  chat::Caller caller;
-  std::shared_ptr<const storage::AppRecord> app;
-};
-
-std::string bearer(const RequestContext& ctx) {
-  const std::string h = ctx.header("Authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() > kPrefix.size() && boost::beast::iequals(std::string_view(h).substr(0, kPrefix.size()), kPrefix)) {
-    return h.substr(kPrefix.size());
-  }
-  return {};
-}
-
-asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx, ChatRouteDeps& deps) {
-  std::string key = ctx.header("X-Api-Key");
-  if (key.empty()) key = ctx.query_param("api_key").value_or("");
-  const std::string token = bearer(ctx);
-  auto verdict = co_await deps.authenticator.authenticate(key, token);
-  if (auto* err = std::get_if<ApiError>(&verdict)) co_return std::move(*err);
-  auto& id = std::get<auth::Identity>(verdict);
-  Authed a{{id.app->id, id.server, id.user_id, id.role}, id.app};
-  co_return a;
-}
-
-Response render(const chat::Outcome& outcome) {
-  if (auto* err = std::get_if<ApiError>(&outcome)) {
-    auto res = error_response(*err);
-    if (auto it = err->details.find("retry_after_s"); err->status == 429 && it != err->details.end()) {
-      res.set(bhttp::field::retry_after, std::to_string(it->get<int>()));
-    }
-    return res;
-  }
-  const auto& reply = std::get<chat::Reply>(outcome);
-  return json_response(static_cast<unsigned>(reply.status), reply.body);
-}
-
-// Wraps a handler that needs an authenticated caller.
-template <class F>
-Handler authed(ChatRouteDeps& deps, F handler) {
-  return [&deps, handler](RequestContext& ctx) -> asio::awaitable<Response> {
-    auto who = co_await authenticate(ctx, deps);
-    if (auto* err = std::get_if<ApiError>(&who)) co_return error_response(*err);
-    co_return co_await handler(ctx, std::get<Authed>(who));
-  };
-}
-
-// Parses the JSON body or answers the error.
-#define PARLEY_JSON_BODY(ctx, var)                                        \
-  auto var##_parsed = (ctx).json_body();                                  \
-  if (auto* var##_err = std::get_if<ApiError>(&var##_parsed)) {           \
-    co_return error_response(*var##_err);                                 \
-  }                                                                       \
-  const nlohmann::json var = std::move(std::get<nlohmann::json>(var##_parsed))
-
-enum class Body { none, required, optional };
-using Params = std::map<std::string, std::string>;
-
-// A route that authenticates, parses the body as `mode` says, and runs one
-// chat operation op(connection, caller, path params, query, body) on the DbPool.
-template <class Op>
-Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
-  return authed(deps, [&deps, mode, op](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
-    nlohmann::json body = nlohmann::json::object();
-    if (mode == Body::required || (mode == Body::optional && !ctx.request.body().empty())) {
-      PARLEY_JSON_BODY(ctx, parsed);
-      body = parsed;
-    }
-    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body](pqxx::connection& c) {
-      return op(c, caller, params, query, body);
-    };
-    co_return render(co_await deps.db.run(std::move(call)));
-  });
-}
-
-}  // namespace
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
@@ -178,11 +100,9 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
              }));
   router.add(bhttp::verb::delete_, "/v1/messages/{id}", RouteClass::write,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
-               auto hard = q.find("hard");
-               if (hard != q.end() && hard->second != "true" && hard->second != "false") {
-                 return chat::Outcome{ApiError::invalid_request("hard must be true or false")};
-               }
-               return chat::delete_message(c, who, p.at("id"), hard != q.end() && hard->second == "true");
+               const auto hard = query_flag(q, "hard", false);
+               if (!hard) return chat::Outcome{ApiError::invalid_request("hard must be true or false")};
+               return chat::delete_message(c, who, p.at("id"), *hard);
              }));
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/events", RouteClass::read,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {

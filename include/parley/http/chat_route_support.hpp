@@ -1,0 +1,72 @@
+#pragma once
+// What every chat REST route file shares: authentication of the caller, the
+// rendering of a chat Outcome, and db_route(), which wraps one synchronous
+// chat operation run on the DbPool.
+#include "parley/chat/outcome.hpp"
+#include "parley/http/chat_routes.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <pqxx/connection>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace parley::http {
+
+/// The caller plus what some handlers need of its app.
+struct Authed {
+  chat::Caller caller;
+  std::shared_ptr<const storage::AppRecord> app;
+};
+
+/// Checks the api key and the bearer token of the request.
+boost::asio::awaitable<std::variant<Authed, protocol::ApiError>> authenticate(RequestContext& ctx,
+                                                                               ChatRouteDeps& deps);
+
+/// A chat Outcome as a response (429 answers get Retry-After from details.retry_after_s).
+Response render(const chat::Outcome& outcome);
+
+/// Wraps a handler(ctx, Authed&) that needs an authenticated caller.
+template <class F>
+Handler authed(ChatRouteDeps& deps, F handler) {
+  return [&deps, handler](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+    auto who = co_await authenticate(ctx, deps);
+    if (auto* err = std::get_if<protocol::ApiError>(&who)) co_return error_response(*err);
+    co_return co_await handler(ctx, std::get<Authed>(who));
+  };
+}
+
+// Parses the JSON body into `var` or answers the error (inside a coroutine handler).
+#define PARLEY_JSON_BODY(ctx, var)                                        \
+  auto var##_parsed = (ctx).json_body();                                  \
+  if (auto* var##_err = std::get_if<protocol::ApiError>(&var##_parsed)) { \
+    co_return error_response(*var##_err);                                 \
+  }                                                                       \
+  const nlohmann::json var = std::move(std::get<nlohmann::json>(var##_parsed))
+
+enum class Body { none, required, optional };
+using Params = std::map<std::string, std::string>;
+
+/// A route that authenticates, parses the body as `mode` says, and runs one
+/// chat operation op(connection, caller, path params, query, body) -> Outcome on the DbPool.
+template <class Op>
+Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
+  return authed(deps, [&deps, mode, op](RequestContext& ctx, Authed& a) -> boost::asio::awaitable<Response> {
+    nlohmann::json body = nlohmann::json::object();
+    if (mode == Body::required || (mode == Body::optional && !ctx.request.body().empty())) {
+      PARLEY_JSON_BODY(ctx, parsed);
+      body = parsed;
+    }
+    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body](pqxx::connection& c) {
+      return op(c, caller, params, query, body);
+    };
+    co_return render(co_await deps.db.run(std::move(call)));
+  });
+}
+
+/// "true" / "false" / absent (-> def) query flag; nullopt when it is something else.
+std::optional<bool> query_flag(const Params& query, const std::string& name, bool def);
+
+}  // namespace parley::http

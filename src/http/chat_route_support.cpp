@@ -1,0 +1,55 @@
+#include "parley/http/chat_route_support.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+namespace parley::http {
+
+namespace bhttp = boost::beast::http;
+namespace asio = boost::asio;
+using protocol::ApiError;
+
+namespace {
+
+std::string bearer(const RequestContext& ctx) {
+  const std::string h = ctx.header("Authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() > kPrefix.size() && boost::beast::iequals(std::string_view(h).substr(0, kPrefix.size()), kPrefix)) {
+    return h.substr(kPrefix.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx, ChatRouteDeps& deps) {
+  std::string key = ctx.header("X-Api-Key");
+  if (key.empty()) key = ctx.query_param("api_key").value_or("");
+  const std::string token = bearer(ctx);
+  auto verdict = co_await deps.authenticator.authenticate(key, token);
+  if (auto* err = std::get_if<ApiError>(&verdict)) co_return std::move(*err);
+  auto& id = std::get<auth::Identity>(verdict);
+  Authed a{{id.app->id, id.server, id.user_id, id.role}, id.app};
+  co_return a;
+}
+
+Response render(const chat::Outcome& outcome) {
+  if (auto* err = std::get_if<ApiError>(&outcome)) {
+    auto res = error_response(*err);
+    if (auto it = err->details.find("retry_after_s"); err->status == 429 && it != err->details.end()) {
+      res.set(bhttp::field::retry_after, std::to_string(it->get<int>()));
+    }
+    return res;
+  }
+  const auto& reply = std::get<chat::Reply>(outcome);
+  return json_response(static_cast<unsigned>(reply.status), reply.body);
+}
+
+std::optional<bool> query_flag(const Params& query, const std::string& name, bool def) {
+  auto it = query.find(name);
+  if (it == query.end()) return def;
+  if (it->second == "true") return true;
+  if (it->second == "false") return false;
+  return std::nullopt;
+}
+
+}  // namespace parley::http
