@@ -2,6 +2,7 @@
 
 #include "parley/auth/authenticator.hpp"
 #include "parley/bus/bus.hpp"
+#include "parley/chat/event_log.hpp"
 #include "parley/http/chat_routes.hpp"
 #include "parley/http/system_routes.hpp"
 #include "parley/net/io_context_pool.hpp"
@@ -36,6 +37,25 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const config::Config& c) {
   ctx->use_certificate_chain_file(c.tls_cert);
   ctx->use_private_key_file(c.tls_key, asio::ssl::context::pem);
   return ctx;
+}
+
+// Every event_prune_interval: delete channel events past event_retention_s (one node at a time).
+asio::awaitable<void> prune_events_periodically(storage::DbPool& db, const config::Config& config) {
+  if (config.event_retention_s == 0) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(config.event_prune_interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    try {
+      const std::uint64_t retention_s = config.event_retention_s;
+      auto prune = [retention_s](pqxx::connection& c) { return chat::prune_events(c, retention_s); };
+      const std::size_t deleted = co_await db.run(std::move(prune));
+      if (deleted > 0) obs::info("channel events pruned", {{"deleted", deleted}});
+    } catch (const std::exception& e) {
+      obs::warn("pruning channel events failed", {{"error", e.what()}});
+    }
+  }
 }
 
 // SIGTERM/SIGINT: readyz 503 -> (drain_delay) -> stop accepting -> drain
@@ -95,15 +115,18 @@ int run_server(const config::Config& config) {
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
 
-  http::SystemStatus status{db, *bus, !config.redis_url.empty(), server.draining, metrics, config.node_id,
-                            PARLEY_VERSION};
+  chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit});
+  http::SystemStatus status{db,        *bus,           !config.redis_url.empty(), server.draining, metrics,
+                            config.node_id, PARLEY_VERSION, &sends};
   http::add_system_routes(router, status);
-  http::ChatRouteDeps chat_deps{authenticator, db};
+  http::ChatRouteDeps chat_deps{authenticator, db, sends};
   http::add_chat_routes(router, chat_deps);
 
   net::Listener listener(pool, server);
   const auto port = listener.open(config.listen_host, config.listen_port);
   listener.start(pool.at(0));
+
+  asio::co_spawn(pool.at(0), prune_events_periodically(db, config), asio::detached);
 
   asio::signal_set signals(pool.at(0), SIGINT, SIGTERM);
   asio::co_spawn(pool.at(0), drain_on_signal(signals, server, listener, pool), asio::detached);

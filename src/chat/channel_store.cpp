@@ -2,6 +2,8 @@
 
 #include "parley/auth/random.hpp"
 #include "parley/chat/channel_policy.hpp"
+#include "parley/chat/channel_types.hpp"
+#include "parley/chat/reactions.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
@@ -61,6 +63,7 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
     if (std::find(members.begin(), members.end(), caller.user_id) == members.end()) members.push_back(caller.user_id);
   }
   pqxx::work tx(c);
+  if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
   const std::string app = std::to_string(caller.app_id);
   const auto inserted = tx.exec(
       "INSERT INTO channels (app_id, type, id, name, custom, created_by) VALUES (" + app + ", " + tx.quote(type) + ", " +
@@ -80,6 +83,7 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
     return *denied;
   }
   auto state = channel_state(tx, *ch);
+  attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
   tx.commit();
   return Reply{created ? 201 : 200, std::move(state)};
 }
@@ -90,20 +94,25 @@ Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
-  return Reply{200, channel_state(tx, *ch)};
+  auto state = channel_state(tx, *ch);
+  attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
+  return Reply{200, std::move(state)};
 }
 
-Outcome send_message(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
-                     const nlohmann::json& body) {
+std::variant<MessageDraft, ApiError> prepare_send(const Caller& caller, const std::string& type, const std::string& id,
+                                                  const nlohmann::json& body) {
   if (auto e = check_channel_name(type, id)) return *e;
   auto draft = validate_message(body, caller);
   if (auto* err = std::get_if<ApiError>(&draft)) return *err;
   auto& msg = std::get<MessageDraft>(draft);
+  if (msg.id.empty()) msg.id = auth::random_hex(16);
+  return draft;
+}
+
+Outcome store_send(pqxx::transaction_base& tx, const Caller& caller, const std::string& type, const std::string& id,
+                   const MessageDraft& msg) {
   const std::string cid = type + ":" + id;
   const std::string app = std::to_string(caller.app_id);
-  if (msg.id.empty()) msg.id = auth::random_hex(16);
-
-  pqxx::work tx(c);
   // Lock the channel row first: concurrent sends (and duplicates) of this channel queue here.
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + cid);
@@ -120,6 +129,7 @@ Outcome send_message(pqxx::connection& c, const Caller& caller, const std::strin
   }
   // A retry of a stored message is answered above even if the channel was frozen since.
   if (auto refused = check_frozen_and_cooldown(tx, caller, *ch)) return *refused;
+  if (auto refused = check_message_switches(tx, caller.app_id, type, msg.text, !msg.parent_id.empty())) return *refused;
   if (!msg.parent_id.empty()) {
     const auto parent = tx.exec("UPDATE messages SET reply_count = reply_count + 1 WHERE app_id = " + app +
                                 " AND id = " + tx.quote(msg.parent_id) + " AND channel_pk = " + std::to_string(ch->pk) +
@@ -145,9 +155,20 @@ Outcome send_message(pqxx::connection& c, const Caller& caller, const std::strin
   append_event(tx, ch->pk, seq, "message.new",
                {{"type", "message.new"}, {"cid", cid}, {"seq", seq}, {"message", message},
                 {"created_at", message["created_at"]}});
-  tx.commit();
   return Reply{201, {{"message", message}}};
 }
+
+Outcome send_message(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                     const nlohmann::json& body) {
+  auto draft = prepare_send(caller, type, id, body);
+  if (auto* err = std::get_if<ApiError>(&draft)) return *err;
+  pqxx::work tx(c);
+  auto outcome = store_send(tx, caller, type, id, std::get<MessageDraft>(draft));
+  // An error leaves the transaction uncommitted: a seq or reply_count taken on the way is rolled back.
+  if (std::holds_alternative<Reply>(outcome)) tx.commit();
+  return outcome;
+}
+
 
 Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                       const std::map<std::string, std::string>& query) {
@@ -176,28 +197,8 @@ Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::stri
   for (std::size_t i = skip_front; i < rows.size() && messages.size() < static_cast<std::size_t>(limit); ++i) {
     messages.push_back(read_message(rows[i], cid));
   }
+  attach_reactions(tx, caller.app_id, caller.user_id, messages);
   return Reply{200, {{"messages", messages}, {"has_more", has_more}}};
-}
-
-Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
-                    const std::map<std::string, std::string>& query) {
-  if (auto e = check_channel_name(type, id)) return *e;
-  std::optional<ApiError> bad;
-  const auto after = parse_seq(query, "after_seq", bad);
-  const int limit = parse_limit(query, 100, 1000, bad);
-  if (bad) return *bad;
-  if (!after) return ApiError::invalid_request("after_seq is required");
-  pqxx::read_transaction tx(c);
-  auto ch = find_channel(tx, caller.app_id, type, id, false);
-  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
-  if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
-  const auto rows = tx.exec("SELECT payload::text FROM channel_events WHERE channel_pk = " + std::to_string(ch->pk) +
-                            " AND seq > " + std::to_string(*after) + " ORDER BY seq LIMIT " + std::to_string(limit + 1));
-  nlohmann::json events = nlohmann::json::array();
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    events.push_back(nlohmann::json::parse(rows[i][0].c_str()));
-  }
-  return Reply{200, {{"events", events}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
 }
 
 }  // namespace parley::chat

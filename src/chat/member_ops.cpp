@@ -35,7 +35,25 @@ nlohmann::json member_json(const pqxx::row& r) {
 
 const std::string kMemberColumns = "user_id, role, read_seq, " + ts("created_at");
 
+// A membership change takes the channel's next seq and its event (the channel row is locked).
+void append_member_event(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& cid,
+                         const char* event_type, const pqxx::row& member) {
+  const auto seq = next_seq(tx, channel_pk);
+  append_event(tx, channel_pk, seq, event_type,
+               {{"type", event_type}, {"cid", cid}, {"seq", seq}, {"member", member_json(member)},
+                {"created_at", tx.exec1("SELECT " + ts("now()"))[0].c_str()}});
+}
+
 }  // namespace
+
+bool remove_member(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& cid,
+                   const std::string& user_id) {
+  const auto rows = tx.exec("DELETE FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
+                            " AND user_id = " + tx.quote(user_id) + " RETURNING " + kMemberColumns);
+  if (rows.empty()) return false;
+  append_member_event(tx, channel_pk, cid, "member.removed", rows[0]);
+  return true;
+}
 
 Outcome update_members(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                        const nlohmann::json& body) {
@@ -79,11 +97,7 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
     }
   }
   auto emit = [&](const char* event_type, const pqxx::row& member) {
-    const auto seq = next_seq(tx, ch->pk);
-    const auto m = member_json(member);
-    append_event(tx, ch->pk, seq, event_type,
-                 {{"type", event_type}, {"cid", cid}, {"seq", seq}, {"member", m},
-                  {"created_at", tx.exec1("SELECT " + ts("now()"))[0].c_str()}});
+    append_member_event(tx, ch->pk, cid, event_type, member);
   };
   for (const auto& u : add) {
     const auto rows = tx.exec("INSERT INTO members (channel_pk, app_id, user_id) VALUES (" + pk + ", " +
@@ -97,11 +111,7 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
                               kMemberColumns);
     if (!rows.empty()) emit("member.updated", rows[0]);
   }
-  for (const auto& u : remove) {
-    const auto rows = tx.exec("DELETE FROM members WHERE channel_pk = " + pk + " AND user_id = " + tx.quote(u) +
-                              " RETURNING " + kMemberColumns);
-    if (!rows.empty()) emit("member.removed", rows[0]);
-  }
+  for (const auto& u : remove) remove_member(tx, ch->pk, cid, u);
   const auto all = tx.exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + pk +
                            " ORDER BY user_id LIMIT 100");
   nlohmann::json members = nlohmann::json::array();

@@ -1,6 +1,8 @@
 #include "parley/chat/message_ops.hpp"
 
+#include "parley/chat/channel_types.hpp"
 #include "parley/chat/message_rules.hpp"
+#include "parley/chat/reactions.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -67,6 +69,7 @@ Outcome get_message(pqxx::connection& c, const Caller& caller, const std::string
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize(tx, caller, f.type, f.channel, "read_channel")) return *denied;
+  attach_reactions(tx, caller.app_id, caller.user_id, f.message);
   return Reply{200, {{"message", f.message}}};
 }
 
@@ -103,6 +106,11 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
     if (auto denied = authorize(tx, caller, f.type, f.channel, "pin_message")) return *denied;
   }
   if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
+  if (set.contains("text")) {
+    if (auto refused = check_message_switches(tx, caller.app_id, f.type, set["text"].get<std::string>(), false)) {
+      return *refused;
+    }
+  }
   if (set.contains("text") && set["text"].get_ref<const std::string&>().empty() && f.message["attachments"].empty()) {
     return ApiError::invalid_request("a message needs text or attachments");
   }
@@ -113,7 +121,10 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
   const auto rows = tx.exec("UPDATE messages AS m SET " + assignments + " WHERE m.app_id = " +
                             std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
                             kMessageColumns);
-  auto reply = changed(tx, f, "message.updated", read_message(rows[0], f.cid));
+  auto updated = read_message(rows[0], f.cid);
+  attach_reactions(tx, caller.app_id, "", updated);  // the event carries the counts, not anyone's own reactions
+  auto reply = changed(tx, f, "message.updated", std::move(updated));
+  attach_reactions(tx, caller.app_id, caller.user_id, reply.body["message"]);
   tx.commit();
   return reply;
 }
@@ -124,10 +135,24 @@ Outcome delete_message(pqxx::connection& c, const Caller& caller, const std::str
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize_on_message(tx, caller, f, "delete_own_message", "delete_any_message")) return *denied;
+  if (!hard && !f.message["deleted_at"].is_null()) return Reply{200, {{"message", f.message}}};  // already deleted
+  auto message = remove_message(tx, caller.app_id, f.channel.pk, f.cid, f.message, hard);
+  tx.commit();
+  return Reply{200, {{"message", std::move(message)}}};
+}
+
+nlohmann::json remove_message(pqxx::transaction_base& tx, std::int64_t app_id, std::int64_t channel_pk,
+                              const std::string& cid, const nlohmann::json& stored, bool hard) {
+  const auto& id = stored["id"].get_ref<const std::string&>();
   nlohmann::json message;
+  if (stored["parent_id"].is_string() && stored["deleted_at"].is_null()) {
+    // reply_count counts the replies that are not deleted.
+    tx.exec("UPDATE messages SET reply_count = GREATEST(reply_count - 1, 0) WHERE app_id = " + std::to_string(app_id) +
+            " AND id = " + tx.quote(stored["parent_id"].get<std::string>()));
+  }
   if (hard) {
-    tx.exec("DELETE FROM messages WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id));
-    message = f.message;
+    tx.exec("DELETE FROM messages WHERE app_id = " + std::to_string(app_id) + " AND id = " + tx.quote(id));
+    message = stored;
     message["type"] = "deleted";
     message["text"] = "";
     message["attachments"] = nlohmann::json::array();
@@ -135,20 +160,21 @@ Outcome delete_message(pqxx::connection& c, const Caller& caller, const std::str
     message["deleted_at"] = tx.exec1("SELECT " + ts("now()"))[0].c_str();
     message["updated_at"] = message["deleted_at"];
   } else {
-    if (!f.message["deleted_at"].is_null()) return Reply{200, {{"message", f.message}}};  // already deleted
     const auto rows = tx.exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
                               "custom = '{}'::jsonb, deleted_at = now(), updated_at = now() WHERE m.app_id = " +
-                              std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
+                              std::to_string(app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
                               kMessageColumns);
-    message = read_message(rows[0], f.cid);
+    message = read_message(rows[0], cid);
   }
   // Deleted content must not stay readable through the event log either.
   tx.exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
           "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
-          std::to_string(f.channel.pk) + " AND payload->'message'->>'id' = " + tx.quote(id));
-  auto reply = changed(tx, f, "message.deleted", std::move(message), {{"hard_delete", hard}});
-  tx.commit();
-  return reply;
+          std::to_string(channel_pk) + " AND payload->'message'->>'id' = " + tx.quote(id));
+  const auto seq = next_seq(tx, channel_pk);
+  append_event(tx, channel_pk, seq, "message.deleted",
+               {{"type", "message.deleted"}, {"cid", cid}, {"seq", seq}, {"message", message},
+                {"created_at", message["updated_at"]}, {"hard_delete", hard}});
+  return message;
 }
 
 Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,

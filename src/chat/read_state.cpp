@@ -9,8 +9,6 @@ namespace parley::chat {
 
 using protocol::ApiError;
 
-namespace {
-
 // Unread of one member: messages from others, not silent, not thread-only
 // replies, not deleted, above the read mark; bounded by kUnreadCap (index
 // messages_by_channel_seq keeps it a range scan).
@@ -20,8 +18,6 @@ std::string unread_count_sql(const std::string& channel_pk, const std::string& r
          " AND NOT m.silent AND m.deleted_at IS NULL AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT " +
          std::to_string(kUnreadCap) + ") capped)";
 }
-
-}  // namespace
 
 Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body) {
@@ -65,11 +61,11 @@ Outcome get_me(pqxx::connection& c, const Caller& caller) {
           {"role", u[0][3].c_str()},
           {"custom", nlohmann::json::parse(u[0][4].c_str())}};
   }
-  // Only channels with something above the read mark can have unread messages.
+  // Only channels with something above the read mark can have unread messages; muted channels do not count.
   const auto rows = tx.exec("SELECT " + unread_count_sql("mb.channel_pk", "mb.read_seq", user) +
                             " FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = " +
                             std::to_string(caller.app_id) + " AND mb.user_id = " + user +
-                            " AND ch.deleted_at IS NULL AND ch.last_seq > mb.read_seq");
+                            " AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq");
   long long total = 0;
   int channels = 0;
   for (const auto& r : rows) {

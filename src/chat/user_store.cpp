@@ -11,6 +11,17 @@ using protocol::ApiError;
 constexpr std::size_t kMaxUsersPerUpsert = 100;
 constexpr std::size_t kMaxCustomBytes = 5 * 1024;
 
+std::optional<ApiError> optional_string(const nlohmann::json& u, const char* field, std::size_t max) {
+  if (!u.contains(field) || u[field].is_null()) return std::nullopt;
+  if (!u[field].is_string() || u[field].get_ref<const std::string&>().size() > max) {
+    return ApiError::invalid_request(std::string(field) + " must be a string of at most " + std::to_string(max) +
+                                     " bytes");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 nlohmann::json render_user(const pqxx::row& r) {
   return {{"id", r[0].c_str()},
           {"name", r[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[1].c_str())},
@@ -22,16 +33,18 @@ nlohmann::json render_user(const pqxx::row& r) {
           {"deactivated", r[7].as<bool>()}};
 }
 
-std::optional<ApiError> optional_string(const nlohmann::json& u, const char* field, std::size_t max) {
-  if (!u.contains(field) || u[field].is_null()) return std::nullopt;
-  if (!u[field].is_string() || u[field].get_ref<const std::string&>().size() > max) {
-    return ApiError::invalid_request(std::string(field) + " must be a string of at most " + std::to_string(max) +
-                                     " bytes");
+std::optional<ApiError> validate_user_fields(const nlohmann::json& u) {
+  if (auto e = optional_string(u, "name", 200)) return *e;
+  if (auto e = optional_string(u, "image", 2048)) return *e;
+  if (u.contains("role") && !(u["role"] == "user" || u["role"] == "admin")) {
+    return ApiError::invalid_request("role must be user or admin");
+  }
+  if (u.contains("custom") && (!u["custom"].is_object() || u["custom"].dump().size() > kMaxCustomBytes)) {
+    return ApiError::invalid_request("custom must be an object of at most 5 KiB",
+                                     {{"limit", "custom"}, {"max", kMaxCustomBytes}});
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
   if (!caller.server) return ApiError::forbidden("only a server token may upsert users");
@@ -46,15 +59,7 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
         !protocol::is_valid_user_id(u["id"].get_ref<const std::string&>())) {
       return ApiError::invalid_request("every user needs an id matching ^[A-Za-z0-9@_.\\-!]{1,64}$");
     }
-    if (auto e = optional_string(u, "name", 200)) return *e;
-    if (auto e = optional_string(u, "image", 2048)) return *e;
-    if (u.contains("role") && !(u["role"] == "user" || u["role"] == "admin")) {
-      return ApiError::invalid_request("role must be user or admin");
-    }
-    if (u.contains("custom") && (!u["custom"].is_object() || u["custom"].dump().size() > kMaxCustomBytes)) {
-      return ApiError::invalid_request("custom must be an object of at most 5 KiB",
-                                       {{"limit", "custom"}, {"max", kMaxCustomBytes}});
-    }
+    if (auto e = validate_user_fields(u)) return *e;
   }
   pqxx::work tx(c);
   nlohmann::json out = nlohmann::json::object();

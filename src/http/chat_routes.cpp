@@ -4,6 +4,7 @@
 
 #include "parley/auth/jwt.hpp"
 #include "parley/chat/channel_store.hpp"
+#include "parley/chat/event_log.hpp"
 #include "parley/chat/member_ops.hpp"
 #include "parley/chat/message_ops.hpp"
 #include "parley/chat/read_state.hpp"
@@ -67,8 +68,17 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
                return chat::get_channel(c, who, p.at("type"), p.at("id"));
              }));
   router.add(bhttp::verb::post, "/v1/channels/{type}/{id}/messages", RouteClass::write,
-             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
-               return chat::send_message(c, who, p.at("type"), p.at("id"), b);
+             authed(deps, [&deps](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
+               PARLEY_JSON_BODY(ctx, body);
+               std::string type = ctx.params["type"];
+               std::string id = ctx.params["id"];
+               auto draft = chat::prepare_send(a.caller, type, id, body);
+               if (auto* err = std::get_if<ApiError>(&draft)) co_return error_response(*err);
+               chat::Caller caller = a.caller;
+               chat::MessageDraft message = std::move(std::get<chat::MessageDraft>(draft));
+               const chat::Outcome outcome =
+                   co_await deps.sends.send(std::move(caller), std::move(type), std::move(id), std::move(message));
+               co_return render(outcome);
              }));
   router.add(bhttp::verb::get, "/v1/channels/{type}/{id}/messages", RouteClass::read,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
@@ -108,6 +118,13 @@ void add_chat_routes(Router& router, ChatRouteDeps& deps) {
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
                return chat::list_events(c, who, p.at("type"), p.at("id"), q);
              }));
+  router.add(bhttp::verb::post, "/v1/sync", RouteClass::read,
+             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params&, const Params&, const J& b) {
+               return chat::sync_events(c, who, b);
+             }));
+  add_channel_admin_routes(router, deps);
+  add_user_routes(router, deps);
+  add_type_and_reaction_routes(router, deps);
 }
 
 }  // namespace parley::http

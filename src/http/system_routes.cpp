@@ -79,6 +79,14 @@ Response metrics_text(const SystemStatus& s) {
               static_cast<double>(bus.reconnects));
   prom_metric(out, "parley_bus_subscriptions", "gauge", "Bus channels this node is subscribed to.",
               static_cast<double>(bus.subscriptions));
+  if (s.sends != nullptr) {
+    const auto gc = s.sends->stats();
+    prom_metric(out, "parley_send_transactions_total", "counter",
+                "Message-send transactions run (group commit: one carries up to db_group_commit_max sends).",
+                static_cast<double>(gc.transactions));
+    prom_metric(out, "parley_sends_committed_total", "counter", "Message sends (accepted or refused) that went through those transactions.",
+                static_cast<double>(gc.sends));
+  }
 
   Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

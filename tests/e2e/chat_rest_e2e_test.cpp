@@ -6,22 +6,8 @@
 #include <thread>
 
 using namespace parley::test;
+using Tenant = TestApp;
 
-namespace {
-
-// A tenant: its keys and tokens, with helpers that call the API as one caller.
-struct Tenant {
-  AppKeys keys;
-  std::string server_token;
-  std::map<std::string, std::string> user_tokens;
-
-  std::map<std::string, std::string> as(const std::string& who) const {
-    const auto& token = who == "server" ? server_token : user_tokens.at(who);
-    return {{"X-Api-Key", keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
-  }
-};
-
-}  // namespace
 
 class ChatRestE2E : public ::testing::Test {
  protected:

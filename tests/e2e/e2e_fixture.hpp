@@ -64,4 +64,37 @@ inline void expect_error_envelope(const HttpResponse& r, int status, const std::
   EXPECT_TRUE(j["error"]["details"].is_object()) << r.body;
 }
 
+/// An app as its callers see it: keys, a server token and user tokens (users upserted).
+struct TestApp {
+  AppKeys keys;
+  std::string server_token;
+  std::map<std::string, std::string> user_tokens;
+
+  /// Headers that call the API as `who` ("server" or a user id).
+  std::map<std::string, std::string> as(const std::string& who) const {
+    const auto& token = who == "server" ? server_token : user_tokens.at(who);
+    return {{"X-Api-Key", keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+  }
+};
+
+/// Creates an app named `name` through the CLI, a server token, and the users `user_ids` with tokens.
+inline TestApp make_test_app(std::uint16_t port, const std::string& database_url, const std::string& name,
+                          const std::vector<std::string>& user_ids = {"alice", "bob", "mallory"}) {
+  TestApp t;
+  t.keys = create_app(database_url, name);
+  auto r = ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", database_url});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  t.server_token = r.output.substr(0, r.output.find('\n'));
+  nlohmann::json users = nlohmann::json::array();
+  for (const auto& u : user_ids) {
+    auto tok = http_request(port, "POST", "/v1/users/" + u + "/token", R"({"exp_s":3600})", t.as("server"));
+    EXPECT_EQ(tok.status, 200) << tok.body;
+    t.user_tokens[u] = tok.json()["token"];
+    users.push_back({{"id", u}});
+  }
+  auto up = http_request(port, "POST", "/v1/users", nlohmann::json{{"users", users}}.dump(), t.as("server"));
+  EXPECT_EQ(up.status, 201) << up.body;
+  return t;
+}
+
 }  // namespace parley::test

@@ -26,7 +26,7 @@ std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t 
                                        const std::string& id, bool for_update);
 /// "" when the user is not a member.
 std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id);
-/// Validates the type and id and that the type exists.
+/// Validates the syntax of the type and id (whether the type exists in the app: check_channel_type()).
 std::optional<protocol::ApiError> check_channel_name(const std::string& type, const std::string& id);
 /// The one permission check: channel type grants applied to the caller's roles.
 std::optional<protocol::ApiError> authorize(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,

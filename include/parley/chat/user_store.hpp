@@ -3,6 +3,7 @@
 #include "parley/chat/outcome.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/row>
 
 #include <optional>
 
@@ -13,7 +14,14 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
 /// GET /v1/users/{id}
 Outcome get_user(pqxx::connection& c, const Caller& caller, const std::string& id);
 
+/// Checks the profile fields a user object may carry (name, image, role, custom), as upsert and
+/// PATCH /v1/users/{id} accept them; absent fields are fine, null name or image means "none".
+std::optional<protocol::ApiError> validate_user_fields(const nlohmann::json& u);
+
 /// Renders a users row selected with kUserColumns.
+nlohmann::json render_user(const pqxx::row& r);
+
+/// Columns of a users row for render_user().
 inline constexpr const char* kUserColumns =
     "id, name, image, role, custom::text, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "

@@ -33,6 +33,11 @@ struct Config {
   std::size_t db_queue_limit = 1024;
   milliseconds db_statement_timeout{5000};
   milliseconds db_connect_timeout{5000};
+  std::size_t db_group_commit_max = 64;     // sends per shared transaction; 1: one transaction per send
+  std::size_t db_group_commit_batches = 2;  // send transactions in flight at once
+  // history
+  std::uint64_t event_retention_s = 30ULL * 86400;  // channel events kept this long; 0: forever
+  milliseconds event_prune_interval{60000};
   // http
   std::size_t http_header_limit = 16 * 1024;
   std::size_t http_body_limit = 1024 * 1024;

@@ -2,6 +2,7 @@
 // REST routes of the chat domain (API.md section 5): thin handlers that
 // authenticate, parse, run one chat operation on the DbPool and render it.
 #include "parley/auth/authenticator.hpp"
+#include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
 #include "parley/storage/db_pool.hpp"
 
@@ -11,8 +12,17 @@ namespace parley::http {
 struct ChatRouteDeps {
   auth::Authenticator& authenticator;
   storage::DbPool& db;
+  chat::GroupCommitter& sends;  // message sends go through group commit
 };
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps);
+/// Users and App administration: GET /v1/users, PATCH / DELETE /v1/users/{id},
+/// POST /v1/users/{id}/revoke_tokens, GET / PATCH /v1/app (user_routes.cpp); called by add_chat_routes().
+void add_user_routes(Router& router, ChatRouteDeps& deps);
+/// Distinct channels, the channel list, delete, truncate, hide/show, mute/unmute (channel_routes.cpp);
+/// called by add_chat_routes().
+void add_channel_admin_routes(Router& router, ChatRouteDeps& deps);
+/// Channel types, reactions and thread replies (message_routes.cpp); called by add_chat_routes().
+void add_type_and_reaction_routes(Router& router, ChatRouteDeps& deps);
 
 }  // namespace parley::http

@@ -1,6 +1,7 @@
 #pragma once
 // GET /healthz, /readyz and /metrics.
 #include "parley/bus/bus.hpp"
+#include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
 #include "parley/obs/metrics.hpp"
 #include "parley/storage/db_pool.hpp"
@@ -19,6 +20,7 @@ struct SystemStatus {
   const obs::ServerMetrics& metrics;
   std::string node_id;
   std::string version;
+  const chat::GroupCommitter* sends = nullptr;  // message group commit counters, when serving chat
 };
 
 void add_system_routes(Router& router, const SystemStatus& status);

@@ -1,0 +1,34 @@
+#pragma once
+// The per-channel event log read back: GET .../events, POST /v1/sync, and
+// retention (API.md section 5, "Ordering, history and recovery").
+//
+// Retention deletes a prefix of each channel's log (every event up to the
+// newest seq older than the retention), never a seq in the middle, so the
+// retained events of a channel are always seq min..last_seq. A position
+// after_seq is answerable iff after_seq >= min - 1 (or there is nothing after
+// it); otherwise the events in between are gone: 410 gone.
+#include "parley/chat/outcome.hpp"
+
+#include <pqxx/connection>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace parley::chat {
+
+inline constexpr std::size_t kMaxSyncChannels = 100;
+
+/// GET /v1/channels/{type}/{id}/events?after_seq=&limit= (limit default 100, max 1000).
+Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                    const std::map<std::string, std::string>& query);
+
+/// POST /v1/sync {"channels":{cid: after_seq}, "limit"?} -> {"channels":{cid: {"events","has_more"} or
+/// {"error": envelope body}}}: every channel read in one snapshot; one channel's error does not fail the rest.
+Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
+
+/// Deletes events older than retention_s (a prefix per channel); returns how many. One node at a time
+/// (transaction-scoped advisory lock); the others skip.
+std::size_t prune_events(pqxx::connection& c, std::uint64_t retention_s);
+
+}  // namespace parley::chat

@@ -1,0 +1,90 @@
+#pragma once
+// Group commit for message sends (issue 3 item 8). Concurrent sends wait in
+// one bounded queue; up to `batches` transactions run at once, each on a
+// DbPool connection, and each takes up to `max_batch` waiting sends, runs
+// every send in its own subtransaction (a refused send rolls back alone),
+// commits once, and only then answers every send of the batch. The answer of
+// an acknowledged send is therefore always durable, and many sends share one
+// commit (one WAL flush) under load. With max_batch 1 each send is its own
+// transaction.
+#include "parley/chat/channel_store.hpp"
+#include "parley/storage/db_pool.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace parley::chat {
+
+struct GroupCommitOptions {
+  std::size_t max_batch = 64;
+  std::size_t batches = 2;
+  std::size_t queue_limit = 1024;
+};
+
+struct GroupCommitStats {
+  std::uint64_t transactions = 0;  // committed send transactions
+  std::uint64_t sends = 0;         // sends that went through them
+};
+
+/// Owned by the Server next to the DbPool (which must be stopped first); used from every io thread.
+class GroupCommitter {
+ public:
+  GroupCommitter(storage::DbPool& db, GroupCommitOptions options);
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  /// A validated send (see prepare_send); resumes the caller on its own executor after the commit.
+  /// Throws storage::DbUnavailable when the queue is full or the database cannot be reached.
+  boost::asio::awaitable<Outcome> send(Caller caller, std::string type, std::string id, MessageDraft draft);
+
+  GroupCommitStats stats() const;
+
+ private:
+  struct Pending {
+    virtual ~Pending() = default;
+    virtual void complete(std::exception_ptr error, Outcome outcome) = 0;
+    Caller caller;
+    std::string type;
+    std::string id;
+    MessageDraft draft;
+  };
+  template <class Handler>
+  struct PendingImpl;
+
+  /// Queues p; returns true when the caller must start a new batch runner.
+  bool enqueue(std::unique_ptr<Pending>& p);
+  boost::asio::awaitable<void> run_on_pool();
+  /// On a DbPool worker: takes and commits batches until the queue is empty.
+  void drain(pqxx::connection& c);
+  void commit_batch(pqxx::connection& c, std::vector<std::unique_ptr<Pending>>& batch);
+  void fail_queued(std::exception_ptr error);
+
+  storage::DbPool& db_;
+  GroupCommitOptions options_;
+  mutable std::mutex mutex_;
+  std::deque<std::unique_ptr<Pending>> queue_;
+  std::size_t running_ = 0;
+  std::atomic<std::uint64_t> transactions_{0};
+  std::atomic<std::uint64_t> sends_{0};
+};
+
+template <class Handler>
+struct GroupCommitter::PendingImpl final : GroupCommitter::Pending {
+  explicit PendingImpl(Handler h) : handler(std::move(h)) {}
+  void complete(std::exception_ptr error, Outcome outcome) override {
+    auto ex = boost::asio::get_associated_executor(handler);
+    boost::asio::post(ex, [h = std::move(handler), error, o = std::move(outcome)]() mutable { h(error, std::move(o)); });
+  }
+  Handler handler;
+};
+
+}  // namespace parley::chat

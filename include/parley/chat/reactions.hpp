@@ -1,0 +1,32 @@
+#pragma once
+// Reactions of a message and its thread replies (API.md section 5, Messages).
+// Every reaction change takes the channel's next seq and writes its event
+// (reaction.new / reaction.updated / reaction.deleted) in one transaction, and
+// keeps messages.reaction_counts in step. Synchronous: runs inside a DbPool call.
+#include "parley/chat/outcome.hpp"
+
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+
+#include <map>
+#include <string>
+
+namespace parley::chat {
+
+/// Fills "reaction_counts" and, when user_id is not empty, that user's "own_reactions" of `messages`
+/// (an array of rendered messages, or one message object) with one query.
+void attach_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id,
+                      nlohmann::json& messages);
+
+/// POST /v1/messages/{id}/reactions {"type","score"?,"enforce_unique"?,"user_id"? (server)}
+/// -> 201 {"message","reaction"} (200 when the reaction existed).
+Outcome add_reaction(pqxx::connection& c, const Caller& caller, const std::string& message_id,
+                     const nlohmann::json& body);
+/// DELETE /v1/messages/{id}/reactions/{type}?user_id= (server) -> 200 {"message","reaction"}
+Outcome delete_reaction(pqxx::connection& c, const Caller& caller, const std::string& message_id,
+                        const std::string& type, const std::map<std::string, std::string>& query);
+/// GET /v1/messages/{id}/replies?before_seq=&after_seq=&limit= -> {"messages","has_more"}, ascending by seq.
+Outcome list_replies(pqxx::connection& c, const Caller& caller, const std::string& message_id,
+                     const std::map<std::string, std::string>& query);
+
+}  // namespace parley::chat

@@ -1,0 +1,249 @@
+#include "parley/chat/channel_admin.hpp"
+
+#include "parley/chat/channel_list.hpp"
+#include "parley/chat/channel_policy.hpp"
+#include "parley/chat/channel_types.hpp"
+#include "parley/chat/message_rules.hpp"
+#include "parley/chat/store_support.hpp"
+#include "parley/protocol/ids.hpp"
+
+#include <openssl/evp.h>
+#include <pqxx/pqxx>
+
+#include <set>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+constexpr std::size_t kMaxDistinctMembers = 100;
+constexpr const char* kDistinctPrefix = "!members-";
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+// Ids cannot hold ",", so the joined list names exactly one set.
+std::string member_set_key(const std::set<std::string>& members) {
+  std::string joined;
+  for (const auto& m : members) joined += (joined.empty() ? "" : ",") + m;
+  return sha256_hex(joined);
+}
+
+std::string now_ts(pqxx::transaction_base& tx) { return tx.exec1("SELECT " + ts("now()"))[0].c_str(); }
+
+// The member a hide / mute applies to: the caller, or for a server token body.user_id.
+std::variant<std::string, ApiError> target_member(const Caller& caller, const nlohmann::json& body) {
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "user_id") return ApiError::invalid_request("unknown field " + it.key().substr(0, 64));
+  }
+  std::string named;
+  if (body.contains("user_id")) {
+    if (!body["user_id"].is_string() || !protocol::is_valid_user_id(body["user_id"].get_ref<const std::string&>())) {
+      return ApiError::invalid_request("user_id must be a valid user id");
+    }
+    named = body["user_id"].get<std::string>();
+  }
+  if (caller.server) {
+    if (named.empty()) return ApiError::invalid_request("a server token must name the member in user_id");
+    return named;
+  }
+  if (!named.empty() && named != caller.user_id) return ApiError::forbidden("a user changes only their own membership");
+  return caller.user_id;
+}
+
+// Sets one per-member column; no seq (per-member state, like read marks).
+Outcome set_member_state(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                         const nlohmann::json& body, const std::string& assignment, const char* what) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  auto who = target_member(caller, body);
+  if (auto* err = std::get_if<ApiError>(&who)) return *err;
+  const auto& user = std::get<std::string>(who);
+  pqxx::work tx(c);
+  auto ch = find_channel(tx, caller.app_id, type, id, false);
+  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
+  const auto rows = tx.exec("UPDATE members AS mb SET " + assignment + " WHERE mb.channel_pk = " +
+                            std::to_string(ch->pk) + " AND mb.user_id = " + tx.quote(user) + " RETURNING " +
+                            kMembershipColumns);
+  if (rows.empty()) return ApiError::forbidden(std::string("only members can ") + what + " a channel");
+  auto membership = membership_json(rows[0]);
+  tx.commit();
+  return Reply{200, {{"cid", ch->json["cid"]}, {"membership", std::move(membership)}}};
+}
+
+}  // namespace
+
+std::string distinct_channel_id(const std::vector<std::string>& members) {
+  const std::set<std::string> set(members.begin(), members.end());
+  return kDistinctPrefix + member_set_key(set).substr(0, 40);
+}
+
+Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+                                const nlohmann::json& body) {
+  if (body.contains("id")) {
+    return ApiError::invalid_request("a distinct channel has no id; use PUT /v1/channels/{type}/{id} to name one");
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const auto& k = it.key();
+    if (k != "members" && k != "name" && k != "custom") {
+      return ApiError::invalid_request("unknown field " + k.substr(0, 64));
+    }
+  }
+  if (!body.contains("members") || !body["members"].is_array() || body["members"].empty() ||
+      body["members"].size() > kMaxDistinctMembers) {
+    return ApiError::invalid_request("members must be an array of 1 to 100 user ids");
+  }
+  std::set<std::string> members;
+  for (const auto& m : body["members"]) {
+    if (!m.is_string() || !protocol::is_valid_user_id(m.get_ref<const std::string&>())) {
+      return ApiError::invalid_request("members must be valid user ids");
+    }
+    members.insert(m.get<std::string>());
+  }
+  if (body.contains("name") && (!body["name"].is_string() || body["name"].get_ref<const std::string&>().size() > 200)) {
+    return ApiError::invalid_request("name must be a string of at most 200 bytes");
+  }
+  if (body.contains("custom") && (!body["custom"].is_object() || body["custom"].dump().size() > kMaxCustomBytes)) {
+    return ApiError::invalid_request("custom must be an object of at most 5 KiB",
+                                     {{"limit", "custom"}, {"max", kMaxCustomBytes}});
+  }
+  const std::string key = member_set_key(members);
+  const std::string id = kDistinctPrefix + key.substr(0, 40);
+  if (auto e = check_channel_name(type, id)) return *e;
+  if (!caller.server && members.count(caller.user_id) == 0) {
+    return ApiError::forbidden("a user creates only distinct channels they are a member of");
+  }
+  const std::string cid = type + ":" + id;
+  const std::string app = std::to_string(caller.app_id);
+  pqxx::work tx(c);
+  if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
+  // The unique (app_id, type, id) makes concurrent creations of one set meet on one row: the
+  // loser's insert waits for the winner's commit, then does nothing and reads the winner's row.
+  const auto inserted = tx.exec(
+      "INSERT INTO channels (app_id, type, id, name, custom, created_by, distinct_key) VALUES (" + app + ", " +
+      tx.quote(type) + ", " + tx.quote(id) + ", " +
+      (body.contains("name") ? tx.quote(body["name"].get<std::string>()) : "NULL") + ", " +
+      (body.contains("custom") ? tx.quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
+      (caller.server ? "NULL" : tx.quote(caller.user_id)) + ", " + tx.quote(key) +
+      ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
+  const bool created = !inserted.empty();
+  if (created) {
+    const std::string pk = inserted[0][0].c_str();
+    for (const auto& m : members) {
+      const bool owner = !caller.server && m == caller.user_id;
+      tx.exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" + pk + ", " + app + ", " +
+              tx.quote(m) + ", " + (owner ? "'owner'" : "'member'") + ")");
+    }
+  } else {
+    const auto existing = tx.exec1("SELECT distinct_key, deleted_at IS NOT NULL FROM channels WHERE app_id = " + app +
+                                   " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id));
+    if (existing[1].as<bool>()) {
+      return ApiError::conflict("channel " + cid + " was deleted; a deleted channel is not re-created " +
+                                "(a server token can purge it with DELETE ?hard=true)");
+    }
+    if (existing[0].is_null() || existing[0].c_str() != key) {
+      return ApiError::conflict("channel id " + id + " is taken by a channel that is not this distinct member set");
+    }
+  }
+  auto ch = find_channel(tx, caller.app_id, type, id, false);
+  if (!ch) return ApiError::conflict("channel " + cid + " was deleted concurrently; retry");
+  if (!created) {
+    if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
+  }
+  auto state = std::move(channel_states(tx, {*ch}).front());
+  tx.commit();
+  return Reply{created ? 201 : 200, std::move(state)};
+}
+
+Outcome delete_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                       bool hard) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  const std::string cid = type + ":" + id;
+  pqxx::work tx(c);
+  auto ch = find_channel(tx, caller.app_id, type, id, true);
+  if (!ch) {
+    // The one thing left to do with a soft-deleted channel: a server purges it, which frees its id.
+    if (hard && caller.server) {
+      const auto purged = tx.exec("DELETE FROM channels WHERE app_id = " + std::to_string(caller.app_id) +
+                                  " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id) +
+                                  " AND deleted_at IS NOT NULL RETURNING " + ts("deleted_at"));
+      if (!purged.empty()) {
+        const nlohmann::json channel = {{"cid", cid}, {"type", type}, {"id", id}, {"deleted_at", purged[0][0].c_str()}};
+        tx.commit();
+        return Reply{200, {{"channel", channel}, {"hard_delete", true}}};
+      }
+    }
+    return ApiError::not_found("no channel " + cid);
+  }
+  if (auto denied = authorize(tx, caller, type, *ch, "delete_channel")) return *denied;
+  auto channel = ch->json;
+  if (hard) {
+    // Members, messages and the event log go with the row (ON DELETE CASCADE).
+    channel["deleted_at"] = now_ts(tx);
+    tx.exec("DELETE FROM channels WHERE pk = " + std::to_string(ch->pk));
+  } else {
+    const auto seq = next_seq(tx, ch->pk);
+    const auto row = tx.exec1("UPDATE channels SET deleted_at = now(), updated_at = now() WHERE pk = " +
+                              std::to_string(ch->pk) + " RETURNING " + ts("deleted_at"));
+    channel["deleted_at"] = row[0].c_str();
+    channel["updated_at"] = row[0].c_str();
+    channel["last_seq"] = seq;
+    append_event(tx, ch->pk, seq, "channel.deleted",
+                 {{"type", "channel.deleted"}, {"cid", cid}, {"seq", seq}, {"channel", channel},
+                  {"created_at", channel["deleted_at"]}});
+  }
+  tx.commit();
+  return Reply{200, {{"channel", std::move(channel)}, {"hard_delete", hard}}};
+}
+
+Outcome truncate_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                         const nlohmann::json& body) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  if (!body.empty()) return ApiError::invalid_request("truncate takes no fields (send {} or no body)");
+  const std::string cid = type + ":" + id;
+  pqxx::work tx(c);
+  auto ch = find_channel(tx, caller.app_id, type, id, true);
+  if (!ch) return ApiError::not_found("no channel " + cid);
+  if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
+  const std::string pk = std::to_string(ch->pk);
+  const auto removed = tx.exec("DELETE FROM messages WHERE channel_pk = " + pk).affected_rows();
+  // The removed content must not stay readable through the event log either.
+  tx.exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
+          "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
+          pk + " AND payload ? 'message'");
+  const auto seq = next_seq(tx, ch->pk);
+  tx.exec("UPDATE channels SET updated_at = now() WHERE pk = " + pk);
+  auto updated = find_channel(tx, caller.app_id, type, id, false);
+  append_event(tx, ch->pk, seq, "channel.truncated",
+               {{"type", "channel.truncated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
+                {"created_at", updated->json["updated_at"]}});
+  tx.commit();
+  return Reply{200, {{"channel", updated->json}, {"removed_messages", removed}}};
+}
+
+Outcome set_channel_hidden(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                           const nlohmann::json& body, bool hidden) {
+  // Hidden until a message with a seq above the channel's last_seq of now arrives.
+  const std::string assignment =
+      hidden ? "hidden_seq = (SELECT last_seq FROM channels WHERE pk = mb.channel_pk)" : "hidden_seq = NULL";
+  return set_member_state(c, caller, type, id, body, assignment, hidden ? "hide" : "show");
+}
+
+Outcome set_channel_muted(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                          const nlohmann::json& body, bool muted) {
+  return set_member_state(c, caller, type, id, body, muted ? "muted = true" : "muted = false",
+                          muted ? "mute" : "unmute");
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,265 @@
+#include "parley/chat/channel_types.hpp"
+
+#include "parley/chat/message_rules.hpp"
+#include "parley/chat/store_support.hpp"
+#include "parley/protocol/ids.hpp"
+
+#include <pqxx/pqxx>
+
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+const std::set<std::string> kRoles = {"admin", "channel_owner", "channel_moderator", "channel_member", "user"};
+const std::set<std::string> kActions = {
+    "read_channel",       "send_message",   "update_own_message", "update_any_message", "delete_own_message",
+    "delete_any_message", "add_reaction",   "upload_file",        "update_channel",     "update_members",
+    "delete_channel",     "ban_channel_member", "pin_message"};
+const std::set<std::string> kBoolSwitches = {"typing_events", "read_events", "delivery_events",
+                                             "presence",      "reactions",   "replies",
+                                             "uploads",       "search",      "member_notifications"};
+constexpr const char* kMaxLength = "max_message_length";
+constexpr std::size_t kMaxCustomTypes = 50;
+
+nlohmann::json default_switches(const std::string& name) {
+  nlohmann::json s = nlohmann::json::object();
+  for (const auto& k : kBoolSwitches) s[k] = true;
+  s[kMaxLength] = kMaxTextChars;
+  if (name == "livestream") {
+    // Public rooms: no per-member notifications, no typing, no receipts (API.md), no search (like GetStream).
+    for (const char* k : {"typing_events", "read_events", "delivery_events", "member_notifications", "search"}) {
+      s[k] = false;
+    }
+  }
+  return s;
+}
+
+nlohmann::json grants_json(const ChannelTypePolicy& p) {
+  nlohmann::json g = nlohmann::json::object();
+  for (const auto& role : kRoles) {
+    auto it = p.grants.find(role);
+    g[role] = it == p.grants.end() ? nlohmann::json::array() : nlohmann::json(it->second);
+  }
+  return g;
+}
+
+std::string clip(const std::string& s) { return s.substr(0, 64); }
+
+// Applies {role: [actions]} onto `grants`: each listed role has its list replaced.
+std::optional<ApiError> apply_grants(const nlohmann::json& g, std::map<std::string, std::set<std::string>>& grants) {
+  if (!g.is_object()) return ApiError::invalid_request("grants must be an object of role -> [actions]");
+  for (auto it = g.begin(); it != g.end(); ++it) {
+    if (kRoles.count(it.key()) == 0) {
+      return ApiError::invalid_request("unknown role " + clip(it.key()), {{"field", "grants"}, {"role", clip(it.key())}});
+    }
+    if (!it.value().is_array()) return ApiError::invalid_request("grants." + it.key() + " must be an array of actions");
+    std::set<std::string> actions;
+    for (const auto& a : it.value()) {
+      if (!a.is_string() || kActions.count(a.get<std::string>()) == 0) {
+        const std::string shown = a.is_string() ? clip(a.get<std::string>()) : clip(a.dump());
+        return ApiError::invalid_request("unknown action " + shown, {{"field", "grants"}, {"action", shown}});
+      }
+      actions.insert(a.get<std::string>());
+    }
+    grants[it.key()] = std::move(actions);
+  }
+  return std::nullopt;
+}
+
+// Applies the body's switches and grants onto `t`; `allow_name` for a create.
+std::optional<ApiError> apply_body(const nlohmann::json& body, bool allow_name, ChannelTypeConfig& t) {
+  if (!body.is_object()) return ApiError::invalid_request("the body must be an object");
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const auto& k = it.key();
+    const auto& v = it.value();
+    if (k == "name" && allow_name) continue;
+    if (k == "grants") {
+      if (auto e = apply_grants(v, t.policy.grants)) return e;
+    } else if (kBoolSwitches.count(k) != 0) {
+      if (!v.is_boolean()) return ApiError::invalid_request(k + " must be a boolean", {{"switch", k}});
+      t.switches[k] = v;
+    } else if (k == kMaxLength) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 1 ||
+          v.get<std::int64_t>() > static_cast<std::int64_t>(kMaxTextChars)) {
+        return ApiError::invalid_request("max_message_length must be from 1 to 5000",
+                                         {{"switch", kMaxLength}, {"max", kMaxTextChars}});
+      }
+      t.switches[k] = v;
+    } else if (k == "name") {
+      return ApiError::invalid_request("the name of a channel type cannot be changed", {{"field", "name"}});
+    } else {
+      return ApiError::invalid_request("unknown field " + clip(k), {{"field", clip(k)}});
+    }
+  }
+  return std::nullopt;
+}
+
+ChannelTypeConfig builtin_config(const ChannelTypePolicy& p) { return {p, default_switches(p.name), true}; }
+
+ChannelTypeConfig from_row(const std::string& name, const std::string& grants, const std::string& switches,
+                           bool built_in) {
+  ChannelTypeConfig t;
+  t.policy.name = name;
+  t.built_in = built_in;
+  const auto parsed = nlohmann::json::parse(grants);
+  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+    auto& actions = t.policy.grants[it.key()];
+    for (const auto& a : it.value()) actions.insert(a.get<std::string>());
+  }
+  t.switches = default_switches(name);
+  t.switches.update(nlohmann::json::parse(switches));
+  return t;
+}
+
+const std::string kTypeColumns = "name, grants::text, switches::text, built_in, " + ts("created_at") + ", " +
+                                 ts("updated_at");
+
+nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& created_at, const nlohmann::json& updated_at) {
+  nlohmann::json j = {{"name", t.policy.name}, {"built_in", t.built_in}, {"grants", grants_json(t.policy)}};
+  j.update(t.switches);
+  j["created_at"] = created_at;
+  j["updated_at"] = updated_at;
+  return j;
+}
+
+nlohmann::json row_json(const pqxx::row& r) {
+  return type_json(from_row(r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>()), r[4].c_str(), r[5].c_str());
+}
+
+std::optional<ApiError> server_only(const Caller& caller) {
+  if (caller.server) return std::nullopt;
+  return ApiError::forbidden("only a server token may manage channel types");
+}
+
+}  // namespace
+
+std::optional<ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
+                                                   const std::string& name) {
+  const auto rows = tx.exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " +
+                            std::to_string(app_id) + " AND name = " + tx.quote(name));
+  if (!rows.empty()) return from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>());
+  if (const auto* b = builtin_channel_type(name)) return builtin_config(*b);
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_channel_type(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& name) {
+  if (builtin_channel_type(name) != nullptr) return std::nullopt;
+  const auto rows = tx.exec("SELECT 1 FROM channel_types WHERE app_id = " + std::to_string(app_id) +
+                            " AND name = " + tx.quote(name));
+  if (rows.empty()) return ApiError::not_found("no channel type " + name);
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_message_switches(pqxx::transaction_base& tx, std::int64_t app_id,
+                                               const std::string& type, const std::string& text, bool reply) {
+  const auto t = load_channel_type(tx, app_id, type);
+  if (!t) return ApiError::not_found("no channel type " + type);
+  const auto max = t->switches[kMaxLength].get<std::size_t>();
+  if (protocol::utf8_length(text) > max) {
+    return ApiError::invalid_request("text is longer than the max_message_length of " + type + " (" +
+                                         std::to_string(max) + " characters)",
+                                     {{"limit", kMaxLength}, {"max", max}});
+  }
+  if (reply && !t->switches["replies"].get<bool>()) {
+    return ApiError::invalid_request("replies are switched off for channel type " + type, {{"switch", "replies"}});
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_switch_on(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+                                        const char* name) {
+  const auto t = load_channel_type(tx, app_id, type);
+  if (!t) return ApiError::not_found("no channel type " + type);
+  if (t->switches.value(name, true)) return std::nullopt;
+  return ApiError::invalid_request(std::string(name) + " are switched off for channel type " + type,
+                                   {{"switch", name}});
+}
+
+Outcome create_channel_type(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+  if (auto e = server_only(caller)) return *e;
+  if (!body.is_object() || !body.contains("name") || !body["name"].is_string() ||
+      !protocol::is_valid_channel_type(body["name"].get_ref<const std::string&>())) {
+    return ApiError::invalid_request("name must match ^[a-z0-9_\\-]{1,32}$", {{"field", "name"}});
+  }
+  const std::string name = body["name"].get<std::string>();
+  // A new type starts from messaging's grants and switches; the body replaces what it names.
+  ChannelTypeConfig t = builtin_config(*builtin_channel_type("messaging"));
+  t.policy.name = name;
+  t.built_in = false;
+  if (auto e = apply_body(body, true, t)) return *e;
+  if (builtin_channel_type(name) != nullptr) return ApiError::conflict("channel type " + name + " already exists");
+  pqxx::work tx(c);
+  const std::string app = std::to_string(caller.app_id);
+  const auto count = tx.exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0]
+                         .as<std::size_t>();
+  if (count >= kMaxCustomTypes) {
+    return ApiError::invalid_request("an app has at most 50 custom channel types",
+                                     {{"limit", "channel_types"}, {"max", kMaxCustomTypes}});
+  }
+  const auto rows = tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app +
+                            ", " + tx.quote(name) + ", false, " + tx.quote(grants_json(t.policy).dump()) + "::jsonb, " +
+                            tx.quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " +
+                            kTypeColumns);
+  if (rows.empty()) return ApiError::conflict("channel type " + name + " already exists");
+  auto j = row_json(rows[0]);
+  tx.commit();
+  return Reply{201, {{"channel_type", std::move(j)}}};
+}
+
+Outcome update_channel_type(pqxx::connection& c, const Caller& caller, const std::string& name,
+                            const nlohmann::json& body) {
+  if (auto e = server_only(caller)) return *e;
+  if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
+  if (!body.is_object() || body.empty()) return ApiError::invalid_request("give grants and/or switches to change");
+  pqxx::work tx(c);
+  const std::string app = std::to_string(caller.app_id);
+  if (const auto* b = builtin_channel_type(name)) {
+    // The first PATCH of a built-in stores this app's override, starting from the built-in.
+    const auto base = builtin_config(*b);
+    tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
+            tx.quote(name) + ", true, " + tx.quote(grants_json(base.policy).dump()) + "::jsonb, " +
+            tx.quote(base.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING");
+  }
+  const auto rows = tx.exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " + app +
+                            " AND name = " + tx.quote(name) + " FOR UPDATE");
+  if (rows.empty()) return ApiError::not_found("no channel type " + name);
+  auto t = from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>());
+  if (auto e = apply_body(body, false, t)) return *e;
+  const auto updated = tx.exec1("UPDATE channel_types SET grants = " + tx.quote(grants_json(t.policy).dump()) +
+                                "::jsonb, switches = " + tx.quote(t.switches.dump()) +
+                                "::jsonb, updated_at = now() WHERE app_id = " + app + " AND name = " + tx.quote(name) +
+                                " RETURNING " + kTypeColumns);
+  auto j = row_json(updated);
+  tx.commit();
+  return Reply{200, {{"channel_type", std::move(j)}}};
+}
+
+Outcome get_channel_type(pqxx::connection& c, const Caller& caller, const std::string& name) {
+  if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
+  pqxx::read_transaction tx(c);
+  const auto rows = tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
+                            std::to_string(caller.app_id) + " AND name = " + tx.quote(name));
+  if (!rows.empty()) return Reply{200, {{"channel_type", row_json(rows[0])}}};
+  if (const auto* b = builtin_channel_type(name)) {
+    return Reply{200, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};
+  }
+  return ApiError::not_found("no channel type " + name);
+}
+
+Outcome list_channel_types(pqxx::connection& c, const Caller& caller) {
+  pqxx::read_transaction tx(c);
+  nlohmann::json types = nlohmann::json::object();
+  for (const char* b : {"messaging", "livestream"}) {
+    types[b] = type_json(builtin_config(*builtin_channel_type(b)), nullptr, nullptr);
+  }
+  for (const auto& r : tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
+                               std::to_string(caller.app_id) + " ORDER BY name")) {
+    types[r[0].c_str()] = row_json(r);
+  }
+  return Reply{200, {{"channel_types", std::move(types)}}};
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,115 @@
+#include "parley/chat/event_log.hpp"
+
+#include "parley/chat/channel_policy.hpp"
+#include "parley/chat/store_support.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+constexpr int kDefaultEvents = 100;
+constexpr int kMaxEvents = 1000;
+// Arbitrary, fixed: the advisory lock that lets one node prune at a time.
+constexpr std::int64_t kPruneLockKey = 0x7061726c65790001;  // "parley" + 1
+
+ApiError gone(const std::string& cid, std::int64_t after, std::int64_t oldest) {
+  return ApiError{"gone", 410,
+                  "events of " + cid + " after seq " + std::to_string(after) + " are past the retention",
+                  {{"after_seq", after}, {"oldest_seq", oldest}}};
+}
+
+// The events of one channel after `after`, or why not.
+Outcome read_events(pqxx::transaction_base& tx, const Caller& caller, const std::string& type, const std::string& id,
+                    std::int64_t after, int limit) {
+  if (auto e = check_channel_name(type, id)) return *e;
+  auto ch = find_channel(tx, caller.app_id, type, id, false);
+  const std::string cid = type + ":" + id;
+  if (!ch) return ApiError::not_found("no channel " + cid);
+  if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
+  const std::int64_t last_seq = ch->json["last_seq"].get<std::int64_t>();
+  const std::string pk = std::to_string(ch->pk);
+  if (after < last_seq) {
+    const auto oldest = tx.exec1("SELECT min(seq) FROM channel_events WHERE channel_pk = " + pk)[0];
+    const std::int64_t first = oldest.is_null() ? last_seq + 1 : oldest.as<std::int64_t>();
+    if (after < first - 1) return gone(cid, after, first);
+  }
+  const auto rows = tx.exec("SELECT payload::text FROM channel_events WHERE channel_pk = " + pk + " AND seq > " +
+                            std::to_string(after) + " ORDER BY seq LIMIT " + std::to_string(limit + 1));
+  nlohmann::json events = nlohmann::json::array();
+  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
+    events.push_back(nlohmann::json::parse(rows[i][0].c_str()));
+  }
+  return Reply{200, {{"events", std::move(events)}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
+}
+
+}  // namespace
+
+Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+                    const std::map<std::string, std::string>& query) {
+  std::optional<ApiError> bad;
+  const auto after = parse_seq(query, "after_seq", bad);
+  const int limit = parse_limit(query, kDefaultEvents, kMaxEvents, bad);
+  if (bad) return *bad;
+  if (!after) return ApiError::invalid_request("after_seq is required");
+  pqxx::read_transaction tx(c);
+  return read_events(tx, caller, type, id, *after, limit);
+}
+
+Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+  if (!body.contains("channels") || !body["channels"].is_object() || body["channels"].empty()) {
+    return ApiError::invalid_request("channels must be an object {cid: after_seq} with at least one channel");
+  }
+  const auto& wanted = body["channels"];
+  if (wanted.size() > kMaxSyncChannels) {
+    return ApiError::invalid_request("at most " + std::to_string(kMaxSyncChannels) + " channels per sync",
+                                     {{"limit", "channels"}, {"max", kMaxSyncChannels}});
+  }
+  int limit = kDefaultEvents;
+  if (body.contains("limit")) {
+    if (!body["limit"].is_number_integer() || body["limit"].get<std::int64_t>() < 1 ||
+        body["limit"].get<std::int64_t>() > kMaxEvents) {
+      return ApiError::invalid_request("limit must be from 1 to " + std::to_string(kMaxEvents),
+                                       {{"limit", "limit"}, {"max", kMaxEvents}});
+    }
+    limit = body["limit"].get<int>();
+  }
+  for (const auto& [cid, after] : wanted.items()) {
+    if (!after.is_number_integer() || after.get<std::int64_t>() < 0) {
+      return ApiError::invalid_request("after_seq of " + cid + " must be a non-negative integer");
+    }
+    const auto colon = cid.find(':');
+    if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
+  }
+  pqxx::read_transaction tx(c);  // one snapshot for every channel
+  nlohmann::json channels = nlohmann::json::object();
+  for (const auto& [cid, after] : wanted.items()) {
+    const auto colon = cid.find(':');
+    auto outcome = read_events(tx, caller, cid.substr(0, colon), cid.substr(colon + 1), after.get<std::int64_t>(), limit);
+    if (auto* err = std::get_if<ApiError>(&outcome)) {
+      channels[cid] = err->to_json();
+    } else {
+      channels[cid] = std::move(std::get<Reply>(outcome).body);
+    }
+  }
+  return Reply{200, {{"channels", std::move(channels)}}};
+}
+
+std::size_t prune_events(pqxx::connection& c, std::uint64_t retention_s) {
+  if (retention_s == 0) return 0;
+  pqxx::work tx(c);
+  if (!tx.exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPruneLockKey) + ")")[0].as<bool>()) return 0;
+  // Per channel, everything up to the newest seq that is past the retention: a prefix, never a hole.
+  const auto deleted = tx.exec(
+      "DELETE FROM channel_events e USING (SELECT channel_pk, max(seq) AS upto FROM channel_events "
+      "WHERE created_at < now() - interval '1 second' * " +
+      std::to_string(retention_s) +
+      " GROUP BY channel_pk) old WHERE e.channel_pk = old.channel_pk AND e.seq <= old.upto");
+  tx.commit();
+  return static_cast<std::size_t>(deleted.affected_rows());
+}
+
+}  // namespace parley::chat

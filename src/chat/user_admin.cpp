@@ -1,0 +1,293 @@
+#include "parley/chat/user_admin.hpp"
+
+#include "parley/auth/random.hpp"
+#include "parley/chat/member_ops.hpp"
+#include "parley/chat/message_ops.hpp"
+#include "parley/chat/store_support.hpp"
+#include "parley/chat/user_store.hpp"
+#include "parley/protocol/ids.hpp"
+
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <set>
+#include <vector>
+
+namespace parley::chat {
+
+using protocol::ApiError;
+
+namespace {
+
+constexpr int kDefaultListLimit = 25;
+constexpr int kMaxListLimit = 100;
+constexpr const char* kProfileFields[] = {"name", "image", "custom", "role"};
+
+bool is_profile_field(const std::string& f) {
+  for (const char* p : kProfileFields) {
+    if (f == p) return true;
+  }
+  return false;
+}
+
+bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
+  if (from + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = from; i < from + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" with a real calendar date: only then is it safe to inline in SQL.
+bool is_rfc3339_utc(std::string_view s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (s.size() < 20 || s.size() > 27 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
+      s[7] != '-' || !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' ||
+      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec) || s.back() != 'Z') {
+    return false;
+  }
+  if (s.size() > 20) {
+    int frac = 0;
+    if (s[19] != '.' || s.size() < 22 || !digits(s, 20, s.size() - 21, frac)) return false;
+  }
+  const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+                                         std::chrono::day(static_cast<unsigned>(d))};
+  return y >= 1970 && date.ok() && h < 24 && mi < 60 && sec < 60;
+}
+
+// Opaque list cursor: the last id returned, base64url-encoded with a version tag.
+std::string encode_cursor(const std::string& last_id) { return auth::base64url_encode("u1:" + last_id); }
+
+std::optional<std::string> decode_cursor(const std::string& cursor) {
+  std::string raw;
+  if (cursor.size() > 128 || !auth::base64url_decode(cursor, raw) || raw.rfind("u1:", 0) != 0) return std::nullopt;
+  raw.erase(0, 3);
+  if (!protocol::is_valid_user_id(raw)) return std::nullopt;
+  return raw;
+}
+
+// The id prefix as a LIKE pattern: '_' (valid in ids) and the escape character match only themselves.
+std::string like_prefix(const std::string& prefix) {
+  std::string out;
+  for (char ch : prefix) {
+    if (ch == '_' || ch == '%' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "%";
+}
+
+Outcome list_by_ids(pqxx::connection& c, const Caller& caller, const std::string& ids_param) {
+  std::set<std::string> ids;
+  std::size_t count = 0;
+  std::size_t start = 0;
+  while (start <= ids_param.size()) {
+    const auto comma = std::min(ids_param.find(',', start), ids_param.size());
+    const std::string id = ids_param.substr(start, comma - start);
+    if (++count > kMaxUsersPerLookup) {
+      return ApiError::invalid_request("ids takes at most 100 user ids", {{"limit", "ids"}, {"max", kMaxUsersPerLookup}});
+    }
+    if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("ids must be comma-separated user ids");
+    ids.insert(id);
+    start = comma + 1;
+  }
+  pqxx::read_transaction tx(c);
+  std::string list;
+  for (const auto& id : ids) list += (list.empty() ? "" : ", ") + tx.quote(id);
+  const auto rows = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
+                            std::to_string(caller.app_id) + " AND id IN (" + list +
+                            ") AND deleted_at IS NULL ORDER BY id");
+  nlohmann::json users = nlohmann::json::array();
+  for (const auto& r : rows) users.push_back(render_user(r));
+  return Reply{200, {{"users", std::move(users)}}};
+}
+
+}  // namespace
+
+std::variant<std::string, ApiError> revocation_time_sql(const nlohmann::json& body, const char* field) {
+  if (!body.contains(field)) return std::string("now()");
+  const auto& v = body[field];
+  if (v.is_null()) return std::string("NULL");
+  if (!v.is_string() || !is_rfc3339_utc(v.get_ref<const std::string&>())) {
+    return ApiError::invalid_request(std::string(field) +
+                                     " must be an RFC 3339 UTC timestamp like 2026-11-23T00:17:10.232Z, or null");
+  }
+  return "'" + v.get<std::string>() + "'::timestamptz";
+}
+
+Outcome list_users(pqxx::connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
+  const auto ids = query.find("ids");
+  const auto q = query.find("q");
+  if (ids != query.end()) {
+    if (q != query.end() || query.count("limit") || query.count("next")) {
+      return ApiError::invalid_request("ids cannot be combined with q, limit or next");
+    }
+    return list_by_ids(c, caller, ids->second);
+  }
+  const std::string prefix = q == query.end() ? std::string() : q->second;
+  if (!prefix.empty() && !protocol::is_valid_user_id(prefix)) {
+    return ApiError::invalid_request("q must be a user id prefix (^[A-Za-z0-9@_.\\-!]{1,64}$)");
+  }
+  std::optional<ApiError> bad;
+  const int limit = parse_limit(query, kDefaultListLimit, kMaxListLimit, bad);
+  if (bad) return *bad;
+  std::optional<std::string> after;
+  if (auto it = query.find("next"); it != query.end() && !it->second.empty()) {
+    after = decode_cursor(it->second);
+    if (!after) return ApiError::invalid_request("next is not a cursor of this list");
+  }
+  pqxx::read_transaction tx(c);
+  std::string where = "app_id = " + std::to_string(caller.app_id) + " AND deleted_at IS NULL";
+  if (!prefix.empty()) where += " AND id LIKE " + tx.quote(like_prefix(prefix));  // index users_id_prefix
+  if (after) where += " AND id > " + tx.quote(*after);
+  const auto rows = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where +
+                            " ORDER BY id LIMIT " + std::to_string(limit + 1));
+  nlohmann::json users = nlohmann::json::array();
+  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
+    users.push_back(render_user(rows[i]));
+  }
+  nlohmann::json out = {{"users", users}};
+  if (rows.size() > static_cast<std::size_t>(limit)) out["next"] = encode_cursor(users.back()["id"].get<std::string>());
+  return Reply{200, std::move(out)};
+}
+
+Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
+  if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
+  if (!body.is_object()) return ApiError::invalid_request("the body must be an object");
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "set" && it.key() != "unset" && it.key() != "deactivated") {
+      return ApiError::invalid_request("unknown field " + it.key().substr(0, 64) + " (set, unset, deactivated)");
+    }
+  }
+  const nlohmann::json set = body.value("set", nlohmann::json::object());
+  const nlohmann::json unset = body.value("unset", nlohmann::json::array());
+  if (!set.is_object()) return ApiError::invalid_request("set must be an object");
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    if (!is_profile_field(it.key())) {
+      return ApiError::invalid_request("cannot set " + it.key().substr(0, 64) + " (name, image, custom, role)");
+    }
+  }
+  if (auto e = validate_user_fields(set)) return *e;
+  if (!unset.is_array()) return ApiError::invalid_request("unset must be an array of field names");
+  std::set<std::string> unset_fields;
+  for (const auto& f : unset) {
+    if (!f.is_string() || !is_profile_field(f.get<std::string>())) {
+      return ApiError::invalid_request("unset takes name, image, custom and/or role");
+    }
+    if (set.contains(f.get<std::string>())) {
+      return ApiError::invalid_request("a field cannot be both set and unset: " + f.get<std::string>());
+    }
+    unset_fields.insert(f.get<std::string>());
+  }
+  const bool has_deactivated = body.contains("deactivated");
+  if (has_deactivated && !body["deactivated"].is_boolean()) return ApiError::invalid_request("deactivated must be a boolean");
+  if (set.empty() && unset_fields.empty() && !has_deactivated) {
+    return ApiError::invalid_request("give set, unset and/or deactivated");
+  }
+  if (!caller.server) {
+    if (caller.user_id != id) return ApiError::forbidden("users may only update themselves");
+    if (set.contains("role") || unset_fields.count("role") || has_deactivated) {
+      return ApiError::forbidden("only a server token may change role or deactivated");
+    }
+  }
+
+  pqxx::work tx(c);
+  std::string assignments = "updated_at = now()";
+  for (const char* f : {"name", "image"}) {
+    if (set.contains(f)) assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.quote(set[f].get<std::string>()));
+    if (unset_fields.count(f)) assignments += std::string(", ") + f + " = NULL";
+  }
+  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (unset_fields.count("custom")) assignments += ", custom = '{}'::jsonb";
+  if (set.contains("role")) assignments += ", role = " + tx.quote(set["role"].get<std::string>());
+  if (unset_fields.count("role")) assignments += ", role = 'user'";
+  if (has_deactivated) {
+    assignments += body["deactivated"].get<bool>() ? ", deactivated_at = COALESCE(deactivated_at, now())"
+                                                   : ", deactivated_at = NULL";
+  }
+  const auto rows = tx.exec("UPDATE users SET " + assignments + " WHERE app_id = " + std::to_string(caller.app_id) +
+                            " AND id = " + tx.quote(id) + " AND deleted_at IS NULL RETURNING " + kUserColumns);
+  if (rows.empty()) return ApiError::not_found("no user " + id);
+  auto user = render_user(rows[0]);
+  tx.commit();
+  return Reply{200, {{"user", std::move(user)}}};
+}
+
+Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string& id,
+                    const std::map<std::string, std::string>& query) {
+  if (!caller.server) return ApiError::forbidden("only a server token may delete users");
+  if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
+  const auto mode_it = query.find("mode");
+  const std::string mode = mode_it == query.end() ? "soft" : mode_it->second;
+  if (mode != "soft" && mode != "hard") return ApiError::invalid_request("mode must be soft or hard");
+  const std::string app = std::to_string(caller.app_id);
+
+  pqxx::work tx(c);
+  const std::string user = tx.quote(id);
+  if (mode == "soft") {
+    const auto rows = tx.exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app +
+                              " AND id = " + user + " AND deleted_at IS NULL RETURNING " + kUserColumns + ", " +
+                              ts("deleted_at"));
+    if (rows.empty()) return ApiError::not_found("no user " + id);
+    auto rendered = render_user(rows[0]);
+    rendered["deleted_at"] = rows[0][8].c_str();
+    tx.commit();
+    return Reply{200, {{"user", std::move(rendered)}, {"mode", "soft"}}};
+  }
+
+  // Hard (GDPR). Every channel the user wrote in or belongs to is locked in pk order (no deadlock
+  // with another multi-channel change), then each removal takes that channel's next seq and event.
+  const bool had_row = !tx.exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
+  const auto channels = tx.exec(
+      "SELECT pk, type, id FROM channels WHERE app_id = " + app + " AND pk IN (SELECT channel_pk FROM messages "
+      "WHERE app_id = " + app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " +
+      app + " AND user_id = " + user + ") ORDER BY pk FOR UPDATE");
+  if (!had_row && channels.empty()) return ApiError::not_found("no user " + id);
+  std::int64_t messages_deleted = 0, memberships_removed = 0;
+  for (const auto& ch : channels) {
+    const auto pk = ch[0].as<std::int64_t>();
+    const std::string cid = std::string(ch[1].c_str()) + ":" + ch[2].c_str();
+    const auto own = tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " +
+                             std::to_string(pk) + " AND m.app_id = " + app + " AND m.user_id = " + user +
+                             " ORDER BY m.seq");
+    for (const auto& row : own) {
+      remove_message(tx, caller.app_id, pk, cid, read_message(row, cid), true);
+      ++messages_deleted;
+    }
+    if (remove_member(tx, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
+  }
+  const std::string deleted_at = tx.exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
+                                   ") ON CONFLICT (app_id, id) DO UPDATE SET deleted_at = now() RETURNING " +
+                                   ts("deleted_at"))[0].c_str();
+  nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
+                        {"mode", "hard"},
+                        {"messages_deleted", messages_deleted},
+                        {"memberships_removed", memberships_removed}};
+  tx.commit();
+  return Reply{200, std::move(out)};
+}
+
+Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std::string& id,
+                           const nlohmann::json& body) {
+  if (!caller.server) return ApiError::forbidden("only a server token may revoke tokens");
+  if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
+  if (!body.is_object()) return ApiError::invalid_request("the body must be an object");
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "before") return ApiError::invalid_request("unknown field " + it.key().substr(0, 64) + " (before)");
+  }
+  auto before = revocation_time_sql(body, "before");
+  if (auto* err = std::get_if<ApiError>(&before)) return *err;
+  pqxx::work tx(c);
+  const auto rows = tx.exec("UPDATE users SET revoke_tokens_before = " + std::get<std::string>(before) +
+                            " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id) +
+                            " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before"));
+  if (rows.empty()) return ApiError::not_found("no user " + id);
+  nlohmann::json out = {{"user_id", id},
+                        {"revoke_tokens_before",
+                         rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
+  tx.commit();
+  return Reply{200, std::move(out)};
+}
+
+}  // namespace parley::chat
