@@ -12,8 +12,8 @@ using protocol::ApiError;
 namespace {
 
 // Deliberately no api_secret and no raw settings column.
-const std::string kAppColumns = "public_id, name, api_key, " + ts("revoke_tokens_before") + ", " + ts("created_at") +
-                                ", " + ts("updated_at");
+const std::string kAppColumns =
+    "public_id, name, api_key, " + ts("revoke_tokens_before") + ", " + ts("created_at") + ", " + ts("updated_at");
 
 nlohmann::json render_app(const pqxx::row& r) {
   return {{"id", r[0].c_str()},
@@ -46,9 +46,9 @@ Outcome update_app(pqxx::connection& c, const Caller& caller, const nlohmann::js
   auto before = revocation_time_sql(body, "revoke_tokens_before");
   if (auto* err = std::get_if<ApiError>(&before)) return *err;
   pqxx::work tx(c);
-  const auto rows = tx.exec("UPDATE apps SET revoke_tokens_before = " + std::get<std::string>(before) +
-                            ", updated_at = now() WHERE id = " + std::to_string(caller.app_id) + " RETURNING " +
-                            kAppColumns);
+  const auto rows =
+      tx.exec("UPDATE apps SET revoke_tokens_before = " + std::get<std::string>(before) +
+              ", updated_at = now() WHERE id = " + std::to_string(caller.app_id) + " RETURNING " + kAppColumns);
   if (rows.empty()) return ApiError::not_found("no such app");
   auto app = render_app(rows[0]);
   tx.commit();

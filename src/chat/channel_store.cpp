@@ -72,7 +72,7 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
       (caller.server ? "NULL" : tx.quote(caller.user_id)) + ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
   const bool created = !inserted.empty();
   auto ch = find_channel(tx, caller.app_id, type, id, false);
-  if (!ch) return ApiError::conflict("channel was deleted concurrently; retry");
+  if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
   if (created) {
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;

@@ -43,9 +43,9 @@ bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
 // "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" with a real calendar date: only then is it safe to inline in SQL.
 bool is_rfc3339_utc(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() < 20 || s.size() > 27 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' ||
-      !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec) || s.back() != 'Z') {
+  if (s.size() < 20 || s.size() > 27 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) ||
+      s[16] != ':' || !digits(s, 17, 2, sec) || s.back() != 'Z') {
     return false;
   }
   if (s.size() > 20) {
@@ -86,7 +86,8 @@ Outcome list_by_ids(pqxx::connection& c, const Caller& caller, const std::string
     const auto comma = std::min(ids_param.find(',', start), ids_param.size());
     const std::string id = ids_param.substr(start, comma - start);
     if (++count > kMaxUsersPerLookup) {
-      return ApiError::invalid_request("ids takes at most 100 user ids", {{"limit", "ids"}, {"max", kMaxUsersPerLookup}});
+      return ApiError::invalid_request("ids takes at most 100 user ids",
+                                       {{"limit", "ids"}, {"max", kMaxUsersPerLookup}});
     }
     if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("ids must be comma-separated user ids");
     ids.insert(id);
@@ -95,9 +96,9 @@ Outcome list_by_ids(pqxx::connection& c, const Caller& caller, const std::string
   pqxx::read_transaction tx(c);
   std::string list;
   for (const auto& id : ids) list += (list.empty() ? "" : ", ") + tx.quote(id);
-  const auto rows = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
-                            std::to_string(caller.app_id) + " AND id IN (" + list +
-                            ") AND deleted_at IS NULL ORDER BY id");
+  const auto rows =
+      tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " + std::to_string(caller.app_id) +
+              " AND id IN (" + list + ") AND deleted_at IS NULL ORDER BY id");
   nlohmann::json users = nlohmann::json::array();
   for (const auto& r : rows) users.push_back(render_user(r));
   return Reply{200, {{"users", std::move(users)}}};
@@ -181,7 +182,8 @@ Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string
     unset_fields.insert(f.get<std::string>());
   }
   const bool has_deactivated = body.contains("deactivated");
-  if (has_deactivated && !body["deactivated"].is_boolean()) return ApiError::invalid_request("deactivated must be a boolean");
+  if (has_deactivated && !body["deactivated"].is_boolean())
+    return ApiError::invalid_request("deactivated must be a boolean");
   if (set.empty() && unset_fields.empty() && !has_deactivated) {
     return ApiError::invalid_request("give set, unset and/or deactivated");
   }
@@ -195,7 +197,8 @@ Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string
   pqxx::work tx(c);
   std::string assignments = "updated_at = now()";
   for (const char* f : {"name", "image"}) {
-    if (set.contains(f)) assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.quote(set[f].get<std::string>()));
+    if (set.contains(f))
+      assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.quote(set[f].get<std::string>()));
     if (unset_fields.count(f)) assignments += std::string(", ") + f + " = NULL";
   }
   if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
@@ -226,9 +229,9 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
   pqxx::work tx(c);
   const std::string user = tx.quote(id);
   if (mode == "soft") {
-    const auto rows = tx.exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app +
-                              " AND id = " + user + " AND deleted_at IS NULL RETURNING " + kUserColumns + ", " +
-                              ts("deleted_at"));
+    const auto rows =
+        tx.exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app + " AND id = " + user +
+                " AND deleted_at IS NULL RETURNING " + kUserColumns + ", " + ts("deleted_at"));
     if (rows.empty()) return ApiError::not_found("no user " + id);
     auto rendered = render_user(rows[0]);
     rendered["deleted_at"] = rows[0][8].c_str();
@@ -238,28 +241,32 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
 
   // Hard (GDPR). Every channel the user wrote in or belongs to is locked in pk order (no deadlock
   // with another multi-channel change), then each removal takes that channel's next seq and event.
-  const bool had_row = !tx.exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
-  const auto channels = tx.exec(
-      "SELECT pk, type, id FROM channels WHERE app_id = " + app + " AND pk IN (SELECT channel_pk FROM messages "
-      "WHERE app_id = " + app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " +
-      app + " AND user_id = " + user + ") ORDER BY pk FOR UPDATE");
+  const bool had_row =
+      !tx.exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
+  const auto channels =
+      tx.exec("SELECT pk, type, id FROM channels WHERE app_id = " + app +
+              " AND pk IN (SELECT channel_pk FROM messages "
+              "WHERE app_id = " +
+              app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " + app +
+              " AND user_id = " + user + ") ORDER BY pk FOR UPDATE");
   if (!had_row && channels.empty()) return ApiError::not_found("no user " + id);
   std::int64_t messages_deleted = 0, memberships_removed = 0;
   for (const auto& ch : channels) {
     const auto pk = ch[0].as<std::int64_t>();
     const std::string cid = std::string(ch[1].c_str()) + ":" + ch[2].c_str();
-    const auto own = tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " +
-                             std::to_string(pk) + " AND m.app_id = " + app + " AND m.user_id = " + user +
-                             " ORDER BY m.seq");
+    const auto own =
+        tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " + std::to_string(pk) +
+                " AND m.app_id = " + app + " AND m.user_id = " + user + " ORDER BY m.seq");
     for (const auto& row : own) {
       remove_message(tx, caller.app_id, pk, cid, read_message(row, cid), true);
       ++messages_deleted;
     }
     if (remove_member(tx, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
   }
-  const std::string deleted_at = tx.exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
-                                   ") ON CONFLICT (app_id, id) DO UPDATE SET deleted_at = now() RETURNING " +
-                                   ts("deleted_at"))[0].c_str();
+  const std::string deleted_at =
+      tx.exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
+               ") ON CONFLICT (app_id, id) DO UPDATE SET deleted_at = now() RETURNING " + ts("deleted_at"))[0]
+          .c_str();
   nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
                         {"mode", "hard"},
                         {"messages_deleted", messages_deleted},
@@ -283,9 +290,9 @@ Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std:
                             " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id) +
                             " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before"));
   if (rows.empty()) return ApiError::not_found("no user " + id);
-  nlohmann::json out = {{"user_id", id},
-                        {"revoke_tokens_before",
-                         rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
+  nlohmann::json out = {
+      {"user_id", id},
+      {"revoke_tokens_before", rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
   tx.commit();
   return Reply{200, std::move(out)};
 }

@@ -22,18 +22,20 @@ void add_user_routes(Router& router, ChatRouteDeps& deps) {
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params&, const Params& q, const J&) {
                return chat::list_users(c, who, q);
              }));
-  router.add(bhttp::verb::patch, "/v1/users/{id}", RouteClass::write,
-             db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
-               return chat::update_user(c, who, p.at("id"), b);
-             }));
+  router.add(
+      bhttp::verb::patch, "/v1/users/{id}", RouteClass::write,
+      db_route(deps, Body::required, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+        return chat::update_user(c, who, p.at("id"), b);
+      }));
   router.add(bhttp::verb::delete_, "/v1/users/{id}", RouteClass::write,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params& p, const Params& q, const J&) {
                return chat::delete_user(c, who, p.at("id"), q);
              }));
-  router.add(bhttp::verb::post, "/v1/users/{id}/revoke_tokens", RouteClass::write,
-             db_route(deps, Body::optional, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
-               return chat::revoke_user_tokens(c, who, p.at("id"), b);
-             }));
+  router.add(
+      bhttp::verb::post, "/v1/users/{id}/revoke_tokens", RouteClass::write,
+      db_route(deps, Body::optional, [](C& c, const chat::Caller& who, const Params& p, const Params&, const J& b) {
+        return chat::revoke_user_tokens(c, who, p.at("id"), b);
+      }));
   router.add(bhttp::verb::get, "/v1/app", RouteClass::read,
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params&, const Params&, const J&) {
                return chat::get_app(c, who);

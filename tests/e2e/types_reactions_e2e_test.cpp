@@ -123,8 +123,8 @@ TEST_F(TypesReactionsE2E, ChannelTypesCreateGetListPatchAndValidation) {
                       "max_message_length");
   expect_error_naming(call(a_, "server", "POST", "/v1/channel_types", R"({"name":"x1","max_message_length":5001})"),
                       "max_message_length");
-  expect_error_envelope(call(a_, "server", "GET", "/v1/channel_types/x1"), 404, "not_found")
-      << "a refused create stores nothing";
+  // A refused create stores nothing.
+  expect_error_envelope(call(a_, "server", "GET", "/v1/channel_types/x1"), 404, "not_found");
 
   auto got = call(a_, "alice", "GET", "/v1/channel_types/support");
   ASSERT_EQ(got.status, 200) << got.body;
@@ -194,7 +194,9 @@ TEST_F(TypesReactionsE2E, CustomTypeGrantsDecidePermissionsAndPatchReplacesARole
 }
 
 TEST_F(TypesReactionsE2E, PatchingABuiltInIsAnOverrideOfThatAppOnly) {
-  for (auto* t : {&a_, &b_}) ASSERT_EQ(call(*t, "alice", "PUT", "/v1/channels/messaging/m", R"({"members":["bob"]})").status, 201);
+  for (auto* t : {&a_, &b_}) {
+    ASSERT_EQ(call(*t, "alice", "PUT", "/v1/channels/messaging/m", R"({"members":["bob"]})").status, 201);
+  }
   auto patched = call(a_, "server", "PATCH", "/v1/channel_types/messaging",
                       R"({"grants":{"channel_member":["read_channel"]},"max_message_length":20})");
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -222,8 +224,8 @@ TEST_F(TypesReactionsE2E, SwitchesAreEnforcedOnSendEditRepliesAndReactions) {
   auto too_long = call(a_, "alice", "POST", path, R"({"text":"12345678901"})");
   expect_error_naming(too_long, "max_message_length");
   EXPECT_EQ(too_long.json()["error"]["details"]["max"], 10);
-  const auto m = send(a_, "alice", "short/s", {{"id", "m1"}, {"text", "1234567890"}});
-  send(a_, "alice", "short/s", {{"text", "éééééééééé"}}) ;  // 10 characters, 20 bytes
+  send(a_, "alice", "short/s", {{"id", "m1"}, {"text", "1234567890"}});
+  send(a_, "alice", "short/s", {{"text", "éééééééééé"}});  // 10 characters, 20 bytes
   expect_error_naming(call(a_, "alice", "PATCH", "/v1/messages/m1", R"({"set":{"text":"12345678901"}})"),
                       "max_message_length");
   EXPECT_EQ(call(a_, "alice", "PATCH", "/v1/messages/m1", R"({"set":{"text":"short"}})").status, 200);
@@ -237,7 +239,6 @@ TEST_F(TypesReactionsE2E, SwitchesAreEnforcedOnSendEditRepliesAndReactions) {
   ASSERT_EQ(call(a_, "server", "PATCH", "/v1/channel_types/short", R"({"replies":true,"reactions":true})").status, 200);
   EXPECT_EQ(call(a_, "alice", "POST", path, R"({"text":"reply","parent_id":"m1"})").status, 201);
   EXPECT_EQ(call(a_, "alice", "POST", "/v1/messages/m1/reactions", R"({"type":"like"})").status, 201);
-  (void)m;
 }
 
 TEST_F(TypesReactionsE2E, ReactionsAddRemoveCountOwnAndTakeSeqs) {

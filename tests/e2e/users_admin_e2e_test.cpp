@@ -55,7 +55,8 @@ class UsersAdminE2E : public ::testing::Test {
   Tenant make_tenant(const std::string& name, const std::string& users) {
     Tenant t;
     t.keys = create_app(db_.url(), name);
-    auto r = ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
+    auto r =
+        ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     t.server_token = r.output.substr(0, r.output.find('\n'));
     auto up = http_request(port_, "POST", "/v1/users", users, t.as("server"));
@@ -118,7 +119,8 @@ TEST_F(UsersAdminE2E, ListByIdsReturnsOnlyThisAppsLiveUsers) {
 
 TEST_F(UsersAdminE2E, SearchByIdPrefixPaginatesWithOpaqueCursor) {
   std::string batch = R"({"users":[)";
-  for (int i = 0; i < 30; ++i) batch += (i ? "," : "") + std::string(R"({"id":"u_)") + (i < 10 ? "0" : "") + std::to_string(i) + "\"}";
+  for (int i = 0; i < 30; ++i)
+    batch += (i ? "," : "") + std::string(R"({"id":"u_)") + (i < 10 ? "0" : "") + std::to_string(i) + "\"}";
   batch += R"(,{"id":"ux1"},{"id":"ux2"}]})";
   ASSERT_EQ(call(a_, "server", "POST", "/v1/users", batch).status, 201);
 
@@ -184,8 +186,8 @@ TEST_F(UsersAdminE2E, PatchUserPermissionsAndValidation) {
 
   // The same validation as upsert.
   const std::string long_name(201, 'n');
-  expect_error_envelope(call(a_, "alice", "PATCH", "/v1/users/alice", R"({"set":{"name":")" + long_name + "\"}}"),
-                        400, "invalid_request");
+  expect_error_envelope(call(a_, "alice", "PATCH", "/v1/users/alice", R"({"set":{"name":")" + long_name + "\"}}"), 400,
+                        "invalid_request");
   const std::string big(6000, 'x');
   expect_error_envelope(call(a_, "alice", "PATCH", "/v1/users/alice", R"({"set":{"custom":{"k":")" + big + "\"}}}"),
                         400, "invalid_request");
@@ -292,8 +294,9 @@ TEST_F(UsersAdminE2E, AppSettingsRevokeAllUserTokensAndNeverShowTheSecret) {
 
 TEST_F(UsersAdminE2E, SoftDeleteHidesUserRefusesTokensKeepsMessages) {
   ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/soft", R"({"members":["bob"]})").status, 201);
-  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/soft/messages", R"({"id":"s1","text":"still here"})").status,
-            201);
+  ASSERT_EQ(
+      call(a_, "alice", "POST", "/v1/channels/messaging/soft/messages", R"({"id":"s1","text":"still here"})").status,
+      201);
   expect_error_envelope(call(a_, "alice", "DELETE", "/v1/users/alice?mode=soft"), 403, "forbidden");
   expect_error_envelope(call(a_, "server", "DELETE", "/v1/users/alice?mode=later"), 400, "invalid_request");
   expect_error_envelope(call(b_, "server", "DELETE", "/v1/users/only-a"), 404, "not_found");
@@ -316,24 +319,33 @@ TEST_F(UsersAdminE2E, SoftDeleteHidesUserRefusesTokensKeepsMessages) {
 
 TEST_F(UsersAdminE2E, HardDeleteLeavesNothingOfTheUserReadable) {
   ASSERT_EQ(call(a_, "server", "PATCH", "/v1/users/alice",
-                 R"({"set":{"name":"Alice Secretname","custom":{"pii":"secret-profile"}}})").status, 200);
+                 R"({"set":{"name":"Alice Secretname","custom":{"pii":"secret-profile"}}})")
+                .status,
+            200);
   ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/gdpr", R"({"members":["bob"]})").status, 201);
   ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/gdpr/messages",
-                 R"({"id":"a1","text":"secret-text-one","custom":{"k":"secret-custom"}})").status, 201);
+                 R"({"id":"a1","text":"secret-text-one","custom":{"k":"secret-custom"}})")
+                .status,
+            201);
   ASSERT_EQ(call(a_, "bob", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"b1","text":"bob stays"})").status,
             201);
   ASSERT_EQ(call(a_, "alice", "PATCH", "/v1/messages/a1", R"({"set":{"text":"secret-text-edited"}})").status, 200);
-  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"a2","text":"secret-text-two"})").status,
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"a2","text":"secret-text-two"})")
+                .status,
             201);
   ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/gdpr/read", "{}").status, 200);
   ASSERT_EQ(call(a_, "bob", "PUT", "/v1/channels/livestream/town", "{}").status, 201);
-  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/livestream/town/messages", R"({"id":"a3","text":"secret-text-live"})").status,
-            201);
+  ASSERT_EQ(
+      call(a_, "alice", "POST", "/v1/channels/livestream/town/messages", R"({"id":"a3","text":"secret-text-live"})")
+          .status,
+      201);
   // App B has its own alice with the same message text: it must survive.
   ASSERT_EQ(call(b_, "alice", "PUT", "/v1/channels/messaging/gdpr", R"({"members":["bob"]})").status, 201);
-  ASSERT_EQ(call(b_, "alice", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"a1","text":"secret-text-one"})").status,
+  ASSERT_EQ(call(b_, "alice", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"a1","text":"secret-text-one"})")
+                .status,
             201);
-  const auto seq_before = call(a_, "bob", "GET", "/v1/channels/messaging/gdpr").json()["channel"]["last_seq"].get<int>();
+  const auto seq_before =
+      call(a_, "bob", "GET", "/v1/channels/messaging/gdpr").json()["channel"]["last_seq"].get<int>();
 
   expect_error_envelope(call(a_, "alice", "DELETE", "/v1/users/alice?mode=hard"), 403, "forbidden");
   auto del = call(a_, "server", "DELETE", "/v1/users/alice?mode=hard");
