@@ -7,6 +7,7 @@
 #include "parley/http/system_routes.hpp"
 #include "parley/net/io_context_pool.hpp"
 #include "parley/net/listener.hpp"
+#include "parley/realtime/hub.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/storage/db_pool.hpp"
 #include "parley/storage/migrator.hpp"
@@ -111,15 +112,17 @@ int run_server(const config::Config& config) {
   net::ConnectionRegistry connections;
   http::Router router;
   net::ServerContext server{config, metrics, router, connections, nullptr, tls.get()};
-  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id};
+  realtime::Hub hub(pool, *bus, db);
+  hub.start();
+  chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit},
+                             &hub);
+  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, db, sends, hub};
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
-
-  chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit});
   http::SystemStatus status{db,        *bus,           !config.redis_url.empty(), server.draining, metrics,
                             config.node_id, PARLEY_VERSION, &sends};
   http::add_system_routes(router, status);
-  http::ChatRouteDeps chat_deps{authenticator, db, sends};
+  http::ChatRouteDeps chat_deps{authenticator, db, sends, hub};
   http::add_chat_routes(router, chat_deps);
 
   net::Listener listener(pool, server);

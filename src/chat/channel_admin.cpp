@@ -7,7 +7,6 @@
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
 
-#include <openssl/evp.h>
 #include <pqxx/pqxx>
 
 #include <set>
@@ -21,27 +20,12 @@ namespace {
 constexpr std::size_t kMaxDistinctMembers = 100;
 constexpr const char* kDistinctPrefix = "!members-";
 
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
-}
-
 // Ids cannot hold ",", so the joined list names exactly one set.
 std::string member_set_key(const std::set<std::string>& members) {
   std::string joined;
   for (const auto& m : members) joined += (joined.empty() ? "" : ",") + m;
   return sha256_hex(joined);
 }
-
-std::string now_ts(pqxx::transaction_base& tx) { return tx.exec1("SELECT " + ts("now()"))[0].c_str(); }
 
 // The member a hide / mute applies to: the caller, or for a server token body.user_id.
 std::variant<std::string, ApiError> target_member(const Caller& caller, const nlohmann::json& body) {
@@ -111,13 +95,7 @@ Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const
     }
     members.insert(m.get<std::string>());
   }
-  if (body.contains("name") && (!body["name"].is_string() || body["name"].get_ref<const std::string&>().size() > 200)) {
-    return ApiError::invalid_request("name must be a string of at most 200 bytes");
-  }
-  if (body.contains("custom") && (!body["custom"].is_object() || body["custom"].dump().size() > kMaxCustomBytes)) {
-    return ApiError::invalid_request("custom must be an object of at most 5 KiB",
-                                     {{"limit", "custom"}, {"max", kMaxCustomBytes}});
-  }
+  if (auto e = check_name_and_custom(body)) return *e;
   const std::string key = member_set_key(members);
   const std::string id = kDistinctPrefix + key.substr(0, 40);
   if (auto e = check_channel_name(type, id)) return *e;

@@ -1,5 +1,6 @@
 #include "parley/chat/channel_list.hpp"
 
+#include "parley/chat/reactions.hpp"
 #include "parley/chat/read_state.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -16,35 +17,6 @@ namespace {
 
 constexpr int kStateMembers = 100;
 constexpr int kStateMessages = 25;
-
-// The channel object of a state. Mirrors read_channel() in store_support.cpp (which is private
-// to it and selects unaliased columns): keep the two in step.
-std::string channel_columns(const std::string& c) {
-  return c + ".pk, " + c + ".type, " + c + ".id, " + c + ".name, " + c + ".custom::text, " + c + ".created_by, " + c +
-         ".frozen, " + c + ".cooldown_s, " + c + ".last_seq, " + ts(c + ".created_at") + ", " + ts(c + ".updated_at") +
-         ", " + ts(c + ".last_message_at");
-}
-constexpr int kChannelColumnCount = 12;
-
-ChannelRow channel_row(const pqxx::row& r) {
-  ChannelRow ch;
-  ch.pk = r[0].as<std::int64_t>();
-  const std::string type = r[1].c_str();
-  const std::string id = r[2].c_str();
-  ch.json = {{"cid", type + ":" + id},
-             {"type", type},
-             {"id", id},
-             {"name", r[3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[3].c_str())},
-             {"custom", nlohmann::json::parse(r[4].c_str())},
-             {"created_by", r[5].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[5].c_str())},
-             {"frozen", r[6].as<bool>()},
-             {"cooldown_s", r[7].as<int>()},
-             {"last_seq", r[8].as<std::int64_t>()},
-             {"created_at", r[9].c_str()},
-             {"updated_at", r[10].c_str()},
-             {"last_message_at", r[11].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[11].c_str())}};
-  return ch;
-}
 
 // A member has hidden the channel and no message of the channel view arrived since.
 const std::string kHiddenNow =
@@ -93,6 +65,20 @@ std::optional<std::pair<std::int64_t, std::int64_t>> decode_cursor(const std::st
     return std::nullopt;
   }
   return std::make_pair(key, pk);
+}
+
+// reaction_counts and the listing user's own_reactions of every message of the page, in one query.
+void attach_state_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id,
+                            std::vector<nlohmann::json>& states) {
+  nlohmann::json all = nlohmann::json::array();
+  for (auto& s : states) {
+    for (auto& m : s["messages"]) all.push_back(std::move(m));
+  }
+  attach_reactions(tx, app_id, user_id, all);
+  std::size_t next = 0;
+  for (auto& s : states) {
+    for (auto& m : s["messages"]) m = std::move(all[next++]);
+  }
 }
 
 }  // namespace
@@ -208,8 +194,9 @@ Outcome list_channels(pqxx::connection& c, const Caller& caller, const std::map<
   constexpr int kMemberCol = kSortCol + 1;
   constexpr int kUnreadCol = kMemberCol + 6;
   std::vector<ChannelRow> page;
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) page.push_back(channel_row(rows[i]));
+  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) page.push_back(read_channel(rows[i]));
   auto states = channel_states(tx, page);
+  attach_state_reactions(tx, caller.app_id, user, states);
   nlohmann::json channels = nlohmann::json::array();
   for (std::size_t i = 0; i < states.size(); ++i) {
     states[i]["unread_count"] = rows[i][kUnreadCol].as<int>();

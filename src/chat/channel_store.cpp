@@ -53,12 +53,7 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
       members.push_back(m.get<std::string>());
     }
   }
-  if (body.contains("name") && (!body["name"].is_string() || body["name"].get_ref<const std::string&>().size() > 200)) {
-    return ApiError::invalid_request("name must be a string of at most 200 bytes");
-  }
-  if (body.contains("custom") && (!body["custom"].is_object() || body["custom"].dump().size() > kMaxCustomBytes)) {
-    return ApiError::invalid_request("custom must be an object of at most 5 KiB", {{"limit", "custom"}, {"max", kMaxCustomBytes}});
-  }
+  if (auto e = check_name_and_custom(body)) return *e;
   if (!caller.server) {
     if (std::find(members.begin(), members.end(), caller.user_id) == members.end()) members.push_back(caller.user_id);
   }
@@ -91,6 +86,11 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
 Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id) {
   if (auto e = check_channel_name(type, id)) return *e;
   pqxx::read_transaction tx(c);
+  return read_channel_state(tx, caller, type, id);
+}
+
+Outcome read_channel_state(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+                           const std::string& id) {
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
@@ -125,7 +125,9 @@ Outcome store_send(pqxx::transaction_base& tx, const Caller& caller, const std::
     if (existing[0][15].c_str() != hash) {
       return ApiError::conflict("message id " + msg.id + " was already used with different content");
     }
-    return Reply{200, {{"message", read_message(existing[0], existing[0][17].c_str())}}};
+    auto message = read_message(existing[0], existing[0][17].c_str());
+    attach_reactions(tx, caller.app_id, caller.user_id, message);  // reactions may have come since the first send
+    return Reply{200, {{"message", std::move(message)}}};
   }
   // A retry of a stored message is answered above even if the channel was frozen since.
   if (auto refused = check_frozen_and_cooldown(tx, caller, *ch)) return *refused;
@@ -182,23 +184,11 @@ Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::stri
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
-  std::string where = "m.channel_pk = " + std::to_string(ch->pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)";
-  if (before) where += " AND m.seq < " + std::to_string(*before);
-  if (after) where += " AND m.seq > " + std::to_string(*after);
-  // With only before_seq (or nothing) the newest page is wanted; it is returned ascending either way.
-  const bool newest = !after;
-  const std::string inner = "SELECT " + kMessageColumns + " FROM messages m WHERE " + where + " ORDER BY m.seq " +
-                            (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1);
-  const auto rows = tx.exec("SELECT * FROM (" + inner + ") page ORDER BY seq");
-  nlohmann::json messages = nlohmann::json::array();
-  const std::string cid = type + ":" + id;
-  const bool has_more = rows.size() > static_cast<std::size_t>(limit);
-  const std::size_t skip_front = (has_more && newest) ? 1 : 0;
-  for (std::size_t i = skip_front; i < rows.size() && messages.size() < static_cast<std::size_t>(limit); ++i) {
-    messages.push_back(read_message(rows[i], cid));
-  }
-  attach_reactions(tx, caller.app_id, caller.user_id, messages);
-  return Reply{200, {{"messages", messages}, {"has_more", has_more}}};
+  const std::string where =
+      "m.channel_pk = " + std::to_string(ch->pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)";
+  auto page = message_page(tx, where, type + ":" + id, before, after, limit);
+  attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
+  return Reply{200, std::move(page)};
 }
 
 }  // namespace parley::chat

@@ -6,7 +6,6 @@
 
 #include <pqxx/pqxx>
 
-
 namespace parley::chat {
 
 using protocol::ApiError;
@@ -15,8 +14,8 @@ namespace {
 
 const std::set<std::string> kRoles = {"admin", "channel_owner", "channel_moderator", "channel_member", "user"};
 const std::set<std::string> kActions = {
-    "read_channel",       "send_message",   "update_own_message", "update_any_message", "delete_own_message",
-    "delete_any_message", "add_reaction",   "upload_file",        "update_channel",     "update_members",
+    "read_channel",       "send_message",       "update_own_message", "update_any_message", "delete_own_message",
+    "delete_any_message", "add_reaction",       "upload_file",        "update_channel",     "update_members",
     "delete_channel",     "ban_channel_member", "pin_message"};
 const std::set<std::string> kBoolSwitches = {"typing_events", "read_events", "delivery_events",
                                              "presence",      "reactions",   "replies",
@@ -53,7 +52,8 @@ std::optional<ApiError> apply_grants(const nlohmann::json& g, std::map<std::stri
   if (!g.is_object()) return ApiError::invalid_request("grants must be an object of role -> [actions]");
   for (auto it = g.begin(); it != g.end(); ++it) {
     if (kRoles.count(it.key()) == 0) {
-      return ApiError::invalid_request("unknown role " + clip(it.key()), {{"field", "grants"}, {"role", clip(it.key())}});
+      return ApiError::invalid_request("unknown role " + clip(it.key()),
+                                       {{"field", "grants"}, {"role", clip(it.key())}});
     }
     if (!it.value().is_array()) return ApiError::invalid_request("grants." + it.key() + " must be an array of actions");
     std::set<std::string> actions;
@@ -114,10 +114,11 @@ ChannelTypeConfig from_row(const std::string& name, const std::string& grants, c
   return t;
 }
 
-const std::string kTypeColumns = "name, grants::text, switches::text, built_in, " + ts("created_at") + ", " +
-                                 ts("updated_at");
+const std::string kTypeColumns =
+    "name, grants::text, switches::text, built_in, " + ts("created_at") + ", " + ts("updated_at");
 
-nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& created_at, const nlohmann::json& updated_at) {
+nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& created_at,
+                         const nlohmann::json& updated_at) {
   nlohmann::json j = {{"name", t.policy.name}, {"built_in", t.built_in}, {"grants", grants_json(t.policy)}};
   j.update(t.switches);
   j["created_at"] = created_at;
@@ -147,21 +148,21 @@ std::optional<ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, s
 
 std::optional<ApiError> check_channel_type(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& name) {
   if (builtin_channel_type(name) != nullptr) return std::nullopt;
-  const auto rows = tx.exec("SELECT 1 FROM channel_types WHERE app_id = " + std::to_string(app_id) +
-                            " AND name = " + tx.quote(name));
+  const auto rows =
+      tx.exec("SELECT 1 FROM channel_types WHERE app_id = " + std::to_string(app_id) + " AND name = " + tx.quote(name));
   if (rows.empty()) return ApiError::not_found("no channel type " + name);
   return std::nullopt;
 }
 
-std::optional<ApiError> check_message_switches(pqxx::transaction_base& tx, std::int64_t app_id,
-                                               const std::string& type, const std::string& text, bool reply) {
+std::optional<ApiError> check_message_switches(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+                                               const std::string& text, bool reply) {
   const auto t = load_channel_type(tx, app_id, type);
   if (!t) return ApiError::not_found("no channel type " + type);
   const auto max = t->switches[kMaxLength].get<std::size_t>();
   if (protocol::utf8_length(text) > max) {
-    return ApiError::invalid_request("text is longer than the max_message_length of " + type + " (" +
-                                         std::to_string(max) + " characters)",
-                                     {{"limit", kMaxLength}, {"max", max}});
+    return ApiError::invalid_request(
+        "text is longer than the max_message_length of " + type + " (" + std::to_string(max) + " characters)",
+        {{"limit", kMaxLength}, {"max", max}});
   }
   if (reply && !t->switches["replies"].get<bool>()) {
     return ApiError::invalid_request("replies are switched off for channel type " + type, {{"switch", "replies"}});
@@ -193,16 +194,16 @@ Outcome create_channel_type(pqxx::connection& c, const Caller& caller, const nlo
   if (builtin_channel_type(name) != nullptr) return ApiError::conflict("channel type " + name + " already exists");
   pqxx::work tx(c);
   const std::string app = std::to_string(caller.app_id);
-  const auto count = tx.exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0]
-                         .as<std::size_t>();
+  const auto count =
+      tx.exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0].as<std::size_t>();
   if (count >= kMaxCustomTypes) {
     return ApiError::invalid_request("an app has at most 50 custom channel types",
                                      {{"limit", "channel_types"}, {"max", kMaxCustomTypes}});
   }
-  const auto rows = tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app +
-                            ", " + tx.quote(name) + ", false, " + tx.quote(grants_json(t.policy).dump()) + "::jsonb, " +
-                            tx.quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " +
-                            kTypeColumns);
+  const auto rows =
+      tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
+              tx.quote(name) + ", false, " + tx.quote(grants_json(t.policy).dump()) + "::jsonb, " +
+              tx.quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " + kTypeColumns);
   if (rows.empty()) return ApiError::conflict("channel type " + name + " already exists");
   auto j = row_json(rows[0]);
   tx.commit();
@@ -240,8 +241,9 @@ Outcome update_channel_type(pqxx::connection& c, const Caller& caller, const std
 Outcome get_channel_type(pqxx::connection& c, const Caller& caller, const std::string& name) {
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
   pqxx::read_transaction tx(c);
-  const auto rows = tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
-                            std::to_string(caller.app_id) + " AND name = " + tx.quote(name));
+  const auto rows =
+      tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " + std::to_string(caller.app_id) +
+              " AND name = " + tx.quote(name));
   if (!rows.empty()) return Reply{200, {{"channel_type", row_json(rows[0])}}};
   if (const auto* b = builtin_channel_type(name)) {
     return Reply{200, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};

@@ -1,6 +1,7 @@
 #include "parley/chat/event_log.hpp"
 
 #include "parley/chat/channel_policy.hpp"
+#include "parley/chat/channel_store.hpp"
 #include "parley/chat/store_support.hpp"
 
 #include <pqxx/pqxx>
@@ -10,6 +11,9 @@ namespace parley::chat {
 using protocol::ApiError;
 
 namespace {
+
+// Read-only and REPEATABLE READ: every statement sees the same snapshot (READ COMMITTED would not).
+using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
 
 constexpr int kDefaultEvents = 100;
 constexpr int kMaxEvents = 1000;
@@ -84,7 +88,7 @@ Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::j
     const auto colon = cid.find(':');
     if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
   }
-  pqxx::read_transaction tx(c);  // one snapshot for every channel
+  Snapshot tx(c);  // one snapshot for every channel
   nlohmann::json channels = nlohmann::json::object();
   for (const auto& [cid, after] : wanted.items()) {
     const auto colon = cid.find(':');
@@ -96,6 +100,47 @@ Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::j
     }
   }
   return Reply{200, {{"channels", std::move(channels)}}};
+}
+
+std::vector<std::pair<std::int64_t, std::string>> events_after(pqxx::connection& c, std::int64_t app_id,
+                                                               const std::string& cid, std::int64_t after, int limit) {
+  const auto colon = cid.find(':');
+  if (colon == std::string::npos) return {};
+  pqxx::read_transaction tx(c);
+  const auto rows = tx.exec("SELECT e.seq, e.payload::text FROM channel_events e JOIN channels c ON c.pk = e.channel_pk "
+                            "WHERE c.app_id = " + std::to_string(app_id) + " AND c.type = " +
+                            tx.quote(cid.substr(0, colon)) + " AND c.id = " + tx.quote(cid.substr(colon + 1)) +
+                            " AND e.seq > " + std::to_string(after) + " ORDER BY e.seq LIMIT " + std::to_string(limit));
+  std::vector<std::pair<std::int64_t, std::string>> events;
+  events.reserve(rows.size());
+  for (const auto& r : rows) events.emplace_back(r[0].as<std::int64_t>(), r[1].c_str());
+  return events;
+}
+
+Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::string& cid,
+                      std::optional<std::int64_t> after) {
+  const auto colon = cid.find(':');
+  if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
+  const std::string type = cid.substr(0, colon);
+  const std::string id = cid.substr(colon + 1);
+  if (auto e = check_channel_name(type, id)) return *e;
+  Snapshot tx(c);  // state and replay from one snapshot
+  auto state = read_channel_state(tx, caller, type, id);
+  if (auto* err = std::get_if<ApiError>(&state)) return *err;
+  auto& body = std::get<Reply>(state).body;
+  const std::int64_t last_seq = body["channel"]["last_seq"].get<std::int64_t>();
+  nlohmann::json result = {{"last_seq", last_seq}, {"recovered", true}, {"events", nlohmann::json::array()}};
+  if (after && *after < last_seq) {
+    auto replay = read_events(tx, caller, type, id, *after, kMaxReplay);
+    if (auto* err = std::get_if<ApiError>(&replay); err != nullptr && err->status != 410) return *err;
+    if (auto* ok = std::get_if<Reply>(&replay); ok != nullptr && !ok->body["has_more"].get<bool>()) {
+      result["events"] = std::move(ok->body["events"]);
+    } else {
+      result["recovered"] = false;  // past the retention, or too far behind: reload the channel
+    }
+  }
+  result["state"] = std::move(body);
+  return Reply{200, std::move(result)};
 }
 
 std::size_t prune_events(pqxx::connection& c, std::uint64_t retention_s) {

@@ -14,7 +14,8 @@ namespace parley::chat {
 
 namespace asio = boost::asio;
 
-GroupCommitter::GroupCommitter(storage::DbPool& db, GroupCommitOptions options) : db_(db), options_(options) {
+GroupCommitter::GroupCommitter(storage::DbPool& db, GroupCommitOptions options, EventPublisher* events)
+    : db_(db), options_(options), events_(events) {
   options_.max_batch = std::max<std::size_t>(1, options_.max_batch);
   options_.batches = std::max<std::size_t>(1, options_.batches);
 }
@@ -113,19 +114,27 @@ void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_p
     return std::tie(a->caller.app_id, a->type, a->id) < std::tie(b->caller.app_id, b->type, b->id);
   });
   std::vector<Outcome> outcomes(batch.size());
+  std::vector<ChannelEvent> committed;  // published after the commit
   std::vector<std::size_t> alone;  // sends whose subtransaction failed: retried in their own transaction
+  // One send inside `tx`; keeps its events only when it is accepted.
+  auto store = [&](pqxx::transaction_base& tx, std::size_t i) {
+    EventCapture capture(batch[i]->caller.app_id);
+    outcomes[i] = store_send(tx, batch[i]->caller, batch[i]->type, batch[i]->id, batch[i]->draft);
+    if (!is_reply(outcomes[i])) return false;
+    for (auto& e : capture.take()) committed.push_back(std::move(e));
+    return true;
+  };
   try {
     pqxx::work tx(c);
     if (batch.size() == 1) {
-      outcomes[0] = store_send(tx, batch[0]->caller, batch[0]->type, batch[0]->id, batch[0]->draft);
-      if (is_reply(outcomes[0])) tx.commit();
+      if (store(tx, 0)) tx.commit();
     } else {
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        const std::size_t events_before = committed.size();
         try {
           pqxx::subtransaction sub(tx, "send");
-          outcomes[i] = store_send(sub, batch[i]->caller, batch[i]->type, batch[i]->id, batch[i]->draft);
           // A refused send rolls back its own writes (seq, reply_count) and nothing else.
-          if (is_reply(outcomes[i])) {
+          if (store(sub, i)) {
             sub.commit();
           } else {
             sub.abort();
@@ -133,6 +142,7 @@ void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_p
         } catch (const pqxx::broken_connection&) {
           throw;
         } catch (const pqxx::sql_error&) {
+          committed.resize(events_before);
           alone.push_back(i);  // e.g. a deadlock with a transaction outside the group
         }
       }
@@ -148,17 +158,19 @@ void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_p
   transactions_.fetch_add(1, std::memory_order_relaxed);
   sends_.fetch_add(batch.size() - alone.size(), std::memory_order_relaxed);
   for (const std::size_t i : alone) {
+    const std::size_t events_before = committed.size();
     try {
       pqxx::work tx(c);
-      outcomes[i] = store_send(tx, batch[i]->caller, batch[i]->type, batch[i]->id, batch[i]->draft);
-      if (is_reply(outcomes[i])) tx.commit();
+      if (store(tx, i)) tx.commit();
       transactions_.fetch_add(1, std::memory_order_relaxed);
       sends_.fetch_add(1, std::memory_order_relaxed);
     } catch (...) {
+      committed.resize(events_before);
       batch[i]->complete(std::current_exception(), Outcome{});
       batch[i].reset();
     }
   }
+  if (events_ != nullptr && !committed.empty()) events_->publish(std::move(committed));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i]) batch[i]->complete(nullptr, std::move(outcomes[i]));
   }

@@ -41,7 +41,7 @@ void append_member_event(pqxx::transaction_base& tx, std::int64_t channel_pk, co
   const auto seq = next_seq(tx, channel_pk);
   append_event(tx, channel_pk, seq, event_type,
                {{"type", event_type}, {"cid", cid}, {"seq", seq}, {"member", member_json(member)},
-                {"created_at", tx.exec1("SELECT " + ts("now()"))[0].c_str()}});
+                {"created_at", now_ts(tx)}});
 }
 
 }  // namespace

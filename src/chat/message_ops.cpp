@@ -51,6 +51,14 @@ std::optional<ApiError> authorize_on_message(pqxx::transaction_base& tx, const C
   return authorize(tx, caller, f.type, f.channel, own ? own_action : any_action);
 }
 
+// True when every field of `set` already has that value in `current` (a PATCH that changes nothing).
+bool same_values(const nlohmann::json& set, const nlohmann::json& current) {
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    if (!current.contains(it.key()) || current[it.key()] != it.value()) return false;
+  }
+  return true;
+}
+
 Reply changed(pqxx::transaction_base& tx, const FoundMessage& f, const char* event_type, nlohmann::json message,
               nlohmann::json extra = nlohmann::json::object()) {
   const auto seq = next_seq(tx, f.channel.pk);
@@ -106,6 +114,12 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
     if (auto denied = authorize(tx, caller, f.type, f.channel, "pin_message")) return *denied;
   }
   if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
+  if (same_values(set, f.message)) {
+    // Nothing changes: no seq, no event, updated_at kept; the message as it is.
+    attach_reactions(tx, caller.app_id, caller.user_id, f.message);
+    tx.commit();
+    return Reply{200, {{"message", std::move(f.message)}}};
+  }
   if (set.contains("text")) {
     if (auto refused = check_message_switches(tx, caller.app_id, f.type, set["text"].get<std::string>(), false)) {
       return *refused;
@@ -157,7 +171,7 @@ nlohmann::json remove_message(pqxx::transaction_base& tx, std::int64_t app_id, s
     message["text"] = "";
     message["attachments"] = nlohmann::json::array();
     message["custom"] = nlohmann::json::object();
-    message["deleted_at"] = tx.exec1("SELECT " + ts("now()"))[0].c_str();
+    message["deleted_at"] = now_ts(tx);
     message["updated_at"] = message["deleted_at"];
   } else {
     const auto rows = tx.exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
@@ -190,12 +204,7 @@ Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::str
       return ApiError::invalid_request("cannot set " + k.substr(0, 64) + " on a channel");
     }
   }
-  if (set.contains("name") && (!set["name"].is_string() || set["name"].get_ref<const std::string&>().size() > 200)) {
-    return ApiError::invalid_request("name must be a string of at most 200 bytes");
-  }
-  if (set.contains("custom") && (!set["custom"].is_object() || set["custom"].dump().size() > kMaxCustomBytes)) {
-    return ApiError::invalid_request("custom must be an object of at most 5 KiB", {{"limit", "custom"}, {"max", kMaxCustomBytes}});
-  }
+  if (auto e = check_name_and_custom(set)) return *e;
   if (set.contains("frozen") && !set["frozen"].is_boolean()) return ApiError::invalid_request("frozen must be a boolean");
   if (set.contains("cooldown_s") && (!set["cooldown_s"].is_number_integer() || set["cooldown_s"].get<std::int64_t>() < 0 ||
                                      set["cooldown_s"].get<std::int64_t>() > 86400)) {
@@ -205,6 +214,10 @@ Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::str
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
+  if (same_values(set, ch->json)) {
+    tx.commit();  // nothing changes: no seq, no event, updated_at kept
+    return Reply{200, {{"channel", ch->json}}};
+  }
   std::string assignments = "updated_at = now()";
   if (set.contains("name")) assignments += ", name = " + tx.quote(set["name"].get<std::string>());
   if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";

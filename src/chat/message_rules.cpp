@@ -86,7 +86,10 @@ std::string message_content_hash(const MessageDraft& m, const std::string& cid) 
                                     {"parent_id", m.parent_id}, {"show_in_channel", m.show_in_channel},
                                     {"mentioned_users", m.mentioned_users}, {"silent", m.silent},
                                     {"custom", m.custom}};
-  const std::string text = canonical.dump();
+  return sha256_hex(canonical.dump());
+}
+
+std::string sha256_hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);

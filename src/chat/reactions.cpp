@@ -29,8 +29,10 @@ std::variant<Target, ApiError> find_target(pqxx::transaction_base& tx, const Cal
                                            bool for_update) {
   if (!protocol::is_valid_message_id(id)) return ApiError::invalid_request("invalid message id");
   const std::string app = std::to_string(caller.app_id);
-  const auto where = tx.exec("SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
-                             "WHERE m.app_id = " + app + " AND m.id = " + tx.quote(id) + " AND c.deleted_at IS NULL");
+  const auto where = tx.exec(
+      "SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
+      "WHERE m.app_id = " +
+      app + " AND m.id = " + tx.quote(id) + " AND c.deleted_at IS NULL");
   if (where.empty()) return ApiError::not_found("no message " + id);
   Target t;
   t.type = where[0][0].c_str();
@@ -40,8 +42,8 @@ std::variant<Target, ApiError> find_target(pqxx::transaction_base& tx, const Cal
   if (!ch) return ApiError::not_found("no message " + id);
   t.channel = std::move(*ch);
   // Re-read after the lock: a concurrent change may have committed in between.
-  const auto rows = tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " + app +
-                            " AND m.id = " + tx.quote(id));
+  const auto rows =
+      tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " + app + " AND m.id = " + tx.quote(id));
   if (rows.empty()) return ApiError::not_found("no message " + id);
   t.message = read_message(rows[0], t.cid);
   return t;
@@ -56,6 +58,16 @@ std::optional<ApiError> check_reaction_change(pqxx::transaction_base& tx, const 
   }
   if (!t.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message takes no reactions");
   return std::nullopt;
+}
+
+// The message and its locked channel, when the caller may change its reactions now.
+std::variant<Target, ApiError> find_changeable_target(pqxx::transaction_base& tx, const Caller& caller,
+                                                      const std::string& id) {
+  auto found = find_target(tx, caller, id, true);
+  if (auto* t = std::get_if<Target>(&found)) {
+    if (auto refused = check_reaction_change(tx, caller, *t)) return *refused;
+  }
+  return found;
 }
 
 // Who reacts: the caller, or for a server token the user named in user_id.
@@ -76,7 +88,7 @@ const std::string kReactionColumns = "message_id, user_id, type, score, " + ts("
 
 nlohmann::json reaction_json(const pqxx::row& r) {
   return {{"message_id", r[0].c_str()}, {"user_id", r[1].c_str()}, {"user", {{"id", r[1].c_str()}}},
-          {"type", r[2].c_str()},       {"score", r[3].as<int>()},  {"created_at", r[4].c_str()},
+          {"type", r[2].c_str()},       {"score", r[3].as<int>()}, {"created_at", r[4].c_str()},
           {"updated_at", r[5].c_str()}};
 }
 
@@ -85,11 +97,11 @@ nlohmann::json change_count(pqxx::transaction_base& tx, std::int64_t app_id, con
                             const std::string& type, int delta) {
   const std::string t = tx.quote(type);
   const std::string current = "COALESCE((reaction_counts->>" + t + ")::int, 0)";
-  const auto row = tx.exec1("UPDATE messages SET reaction_counts = CASE WHEN " + current + " + " +
-                            std::to_string(delta) + " <= 0 THEN reaction_counts - " + t +
-                            " ELSE jsonb_set(reaction_counts, ARRAY[" + t + "], to_jsonb(" + current + " + " +
-                            std::to_string(delta) + ")) END WHERE app_id = " + std::to_string(app_id) +
-                            " AND id = " + tx.quote(message_id) + " RETURNING reaction_counts::text");
+  const auto row =
+      tx.exec1("UPDATE messages SET reaction_counts = CASE WHEN " + current + " + " + std::to_string(delta) +
+               " <= 0 THEN reaction_counts - " + t + " ELSE jsonb_set(reaction_counts, ARRAY[" + t + "], to_jsonb(" +
+               current + " + " + std::to_string(delta) + ")) END WHERE app_id = " + std::to_string(app_id) +
+               " AND id = " + tx.quote(message_id) + " RETURNING reaction_counts::text");
   return nlohmann::json::parse(row[0].c_str());
 }
 
@@ -99,8 +111,13 @@ void reaction_event(pqxx::transaction_base& tx, const Target& t, const char* eve
   const auto seq = next_seq(tx, t.channel.pk);
   message["own_reactions"] = nlohmann::json::array();  // an event goes to everyone
   append_event(tx, t.channel.pk, seq, event_type,
-               {{"type", event_type}, {"cid", t.cid}, {"seq", seq}, {"message", std::move(message)},
-                {"reaction", reaction}, {"user", reaction["user"]}, {"created_at", reaction["updated_at"]}});
+               {{"type", event_type},
+                {"cid", t.cid},
+                {"seq", seq},
+                {"message", std::move(message)},
+                {"reaction", reaction},
+                {"user", reaction["user"]},
+                {"created_at", reaction["updated_at"]}});
 }
 
 }  // namespace
@@ -122,9 +139,11 @@ void attach_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std
           : "COALESCE((SELECT json_agg(json_build_object('type', r.type, 'score', r.score, 'created_at', " +
                 ts("r.created_at") + ", 'updated_at', " + ts("r.updated_at") +
                 ") ORDER BY r.created_at, r.type) FROM reactions r WHERE r.app_id = m.app_id AND r.message_id = m.id "
-                "AND r.user_id = " + tx.quote(user_id) + "), '[]')";
-  const auto rows = tx.exec("SELECT m.id, m.reaction_counts::text, " + own + "::text FROM messages m WHERE m.app_id = " +
-                            std::to_string(app_id) + " AND m.id IN (" + ids + ")");
+                "AND r.user_id = " +
+                tx.quote(user_id) + "), '[]')";
+  const auto rows =
+      tx.exec("SELECT m.id, m.reaction_counts::text, " + own +
+              "::text FROM messages m WHERE m.app_id = " + std::to_string(app_id) + " AND m.id IN (" + ids + ")");
   std::map<std::string, std::pair<nlohmann::json, nlohmann::json>> found;
   for (const auto& r : rows) {
     auto mine = nlohmann::json::parse(r[2].c_str());
@@ -143,6 +162,39 @@ void attach_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std
   }
 }
 
+std::int64_t remove_user_reactions(pqxx::transaction_base& tx, std::int64_t app_id, std::int64_t channel_pk,
+                                   const std::string& cid, const std::string& user_id) {
+  const std::string app = std::to_string(app_id);
+  const std::string user = tx.quote(user_id);
+  // In message seq order, then by type: the events come out in a stable order.
+  const auto found = tx.exec("SELECT r.message_id, r.type FROM reactions r JOIN messages m ON m.app_id = r.app_id AND "
+                             "m.id = r.message_id WHERE r.app_id = " + app + " AND r.user_id = " + user +
+                             " AND m.channel_pk = " + std::to_string(channel_pk) + " AND m.user_id <> " + user +
+                             " ORDER BY m.seq, r.type");
+  Target t;
+  t.channel.pk = channel_pk;
+  t.cid = cid;
+  std::int64_t removed_count = 0;
+  for (const auto& f : found) {
+    const std::string message_id = f[0].c_str();
+    const std::string type = f[1].c_str();
+    const auto removed = tx.exec("DELETE FROM reactions WHERE app_id = " + app + " AND message_id = " +
+                                 tx.quote(message_id) + " AND user_id = " + user + " AND type = " + tx.quote(type) +
+                                 " RETURNING " + kReactionColumns);
+    if (removed.empty()) continue;
+    auto reaction = reaction_json(removed[0]);
+    reaction["updated_at"] = now_ts(tx);
+    const auto counts = change_count(tx, app_id, message_id, type, -1);
+    auto message = read_message(tx.exec1("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " + app +
+                                         " AND m.id = " + tx.quote(message_id)),
+                                cid);
+    message["reaction_counts"] = counts;
+    reaction_event(tx, t, "reaction.deleted", std::move(message), reaction);
+    ++removed_count;
+  }
+  return removed_count;
+}
+
 Outcome add_reaction(pqxx::connection& c, const Caller& caller, const std::string& message_id,
                      const nlohmann::json& body) {
   if (!body.is_object() || !body.contains("type") || !body["type"].is_string() ||
@@ -155,7 +207,8 @@ Outcome add_reaction(pqxx::connection& c, const Caller& caller, const std::strin
   if (body.contains("score") && !body["score"].is_null()) {
     if (!body["score"].is_number_integer() || body["score"].get<std::int64_t>() < 1 ||
         body["score"].get<std::int64_t>() > kMaxScore) {
-      return ApiError::invalid_request("score must be an integer from 1 to 100", {{"field", "score"}, {"max", kMaxScore}});
+      return ApiError::invalid_request("score must be an integer from 1 to 100",
+                                       {{"field", "score"}, {"max", kMaxScore}});
     }
     score = body["score"].get<int>();
   }
@@ -169,31 +222,30 @@ Outcome add_reaction(pqxx::connection& c, const Caller& caller, const std::strin
   const std::string user = std::get<std::string>(who);
 
   pqxx::work tx(c);
-  auto found = find_target(tx, caller, message_id, true);
+  auto found = find_changeable_target(tx, caller, message_id);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
-  if (auto refused = check_reaction_change(tx, caller, t)) return *refused;
 
   const std::string app = std::to_string(caller.app_id);
-  const std::string key = "app_id = " + app + " AND message_id = " + tx.quote(message_id) + " AND user_id = " +
-                          tx.quote(user);
+  const std::string key =
+      "app_id = " + app + " AND message_id = " + tx.quote(message_id) + " AND user_id = " + tx.quote(user);
   auto message = t.message;
-  message["reaction_counts"] = nlohmann::json::parse(
-      tx.exec1("SELECT reaction_counts::text FROM messages WHERE app_id = " + app + " AND id = " +
-               tx.quote(message_id))[0]
-          .c_str());
+  message["reaction_counts"] =
+      nlohmann::json::parse(tx.exec1("SELECT reaction_counts::text FROM messages WHERE app_id = " + app +
+                                     " AND id = " + tx.quote(message_id))[0]
+                                .c_str());
   if (enforce_unique) {
     // The user's other reactions on this message are replaced: each removal is a change of its own.
     for (const auto& r : tx.exec("DELETE FROM reactions WHERE " + key + " AND type <> " + tx.quote(type) +
                                  " RETURNING " + kReactionColumns)) {
       auto removed = reaction_json(r);
       message["reaction_counts"] = change_count(tx, caller.app_id, message_id, removed["type"].get<std::string>(), -1);
-      removed["updated_at"] = tx.exec1("SELECT " + ts("now()"))[0].c_str();
+      removed["updated_at"] = now_ts(tx);
       reaction_event(tx, t, "reaction.deleted", message, removed);
     }
   }
-  const auto existing = tx.exec("SELECT score FROM reactions WHERE " + key + " AND type = " + tx.quote(type) +
-                                " FOR UPDATE");
+  const auto existing =
+      tx.exec("SELECT score FROM reactions WHERE " + key + " AND type = " + tx.quote(type) + " FOR UPDATE");
   int status = 201;
   pqxx::result stored;
   if (existing.empty()) {
@@ -228,16 +280,15 @@ Outcome delete_reaction(pqxx::connection& c, const Caller& caller, const std::st
   const std::string user = std::get<std::string>(who);
 
   pqxx::work tx(c);
-  auto found = find_target(tx, caller, message_id, true);
+  auto found = find_changeable_target(tx, caller, message_id);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
-  if (auto refused = check_reaction_change(tx, caller, t)) return *refused;
   const auto removed = tx.exec("DELETE FROM reactions WHERE app_id = " + std::to_string(caller.app_id) +
                                " AND message_id = " + tx.quote(message_id) + " AND user_id = " + tx.quote(user) +
                                " AND type = " + tx.quote(type) + " RETURNING " + kReactionColumns);
   if (removed.empty()) return ApiError::not_found("no reaction " + type + " of " + user + " on message " + message_id);
   auto reaction = reaction_json(removed[0]);
-  reaction["updated_at"] = tx.exec1("SELECT " + ts("now()"))[0].c_str();
+  reaction["updated_at"] = now_ts(tx);
   auto message = t.message;
   message["reaction_counts"] = change_count(tx, caller.app_id, message_id, type, -1);
   reaction_event(tx, t, "reaction.deleted", message, reaction);
@@ -258,23 +309,11 @@ Outcome list_replies(pqxx::connection& c, const Caller& caller, const std::strin
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
   if (auto denied = authorize(tx, caller, t.type, t.channel, kReadChannel)) return *denied;
-  std::string where = "m.app_id = " + std::to_string(caller.app_id) + " AND m.parent_id = " + tx.quote(message_id) +
-                      " AND m.channel_pk = " + std::to_string(t.channel.pk);
-  if (before) where += " AND m.seq < " + std::to_string(*before);
-  if (after) where += " AND m.seq > " + std::to_string(*after);
-  // Like channel history: the newest page unless after_seq is given; ascending either way.
-  const bool newest = !after;
-  const auto rows = tx.exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + where +
-                            " ORDER BY m.seq " + (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1) +
-                            ") page ORDER BY seq");
-  const bool has_more = rows.size() > static_cast<std::size_t>(limit);
-  const std::size_t skip_front = (has_more && newest) ? 1 : 0;
-  nlohmann::json messages = nlohmann::json::array();
-  for (std::size_t i = skip_front; i < rows.size() && messages.size() < static_cast<std::size_t>(limit); ++i) {
-    messages.push_back(read_message(rows[i], t.cid));
-  }
-  attach_reactions(tx, caller.app_id, caller.user_id, messages);
-  return Reply{200, {{"messages", std::move(messages)}, {"has_more", has_more}}};
+  const std::string where = "m.app_id = " + std::to_string(caller.app_id) + " AND m.parent_id = " +
+                            tx.quote(message_id) + " AND m.channel_pk = " + std::to_string(t.channel.pk);
+  auto page = message_page(tx, where, t.cid, before, after, limit);  // like channel history
+  attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
+  return Reply{200, std::move(page)};
 }
 
 }  // namespace parley::chat

@@ -1,5 +1,8 @@
 #include "parley/chat/read_state.hpp"
 
+#include "parley/chat/channel_event.hpp"
+#include "parley/protocol/timestamp.hpp"
+
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_store.hpp"
 
@@ -42,9 +45,19 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
                             tx.quote(caller.user_id) + " RETURNING read_seq, " +
                             unread_count_sql(std::to_string(ch->pk), "members.read_seq", tx.quote(caller.user_id)));
   tx.commit();
-  return Reply{200,
-               {{"read", {{"cid", type + ":" + id}, {"user_id", caller.user_id}, {"last_read_seq", row[0].as<std::int64_t>()}}},
-                {"unread_count", row[1].as<int>()}}};
+  const std::string cid = type + ":" + id;
+  const std::int64_t read_seq = row[0].as<std::int64_t>();
+  // message.read to the channel's watchers: ephemeral (no seq, not in the event log).
+  if (auto* capture = EventCapture::current()) {
+    const nlohmann::json event = {{"type", "message.read"},
+                                  {"cid", cid},
+                                  {"user", {{"id", caller.user_id}}},
+                                  {"last_read_seq", read_seq},
+                                  {"created_at", protocol::now_timestamp()}};
+    capture->record(cid, 0, event.dump());
+  }
+  return Reply{200, {{"read", {{"cid", cid}, {"user_id", caller.user_id}, {"last_read_seq", read_seq}}},
+                     {"unread_count", row[1].as<int>()}}};
 }
 
 Outcome get_me(pqxx::connection& c, const Caller& caller) {

@@ -1,7 +1,9 @@
 #include "parley/chat/store_support.hpp"
 
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
+#include "parley/chat/message_rules.hpp"
 #include "parley/protocol/ids.hpp"
 
 #include <pqxx/pqxx>
@@ -20,9 +22,14 @@ constexpr const char* kTs = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
 std::string ts(const std::string& column) { return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")"; }
 
 
-namespace {
-const std::string kChannelColumns = "pk, type, id, name, custom::text, created_by, frozen, cooldown_s, last_seq, " +
-                                    ts("created_at") + ", " + ts("updated_at") + ", " + ts("last_message_at");
+std::string now_ts(pqxx::transaction_base& tx) { return tx.exec1("SELECT " + ts("now()"))[0].c_str(); }
+
+std::string channel_columns(const std::string& alias) {
+  const std::string c = alias.empty() ? std::string() : alias + ".";
+  return c + "pk, " + c + "type, " + c + "id, " + c + "name, " + c + "custom::text, " + c + "created_by, " + c +
+         "frozen, " + c + "cooldown_s, " + c + "last_seq, " + ts(c + "created_at") + ", " + ts(c + "updated_at") +
+         ", " + ts(c + "last_message_at");
+}
 
 ChannelRow read_channel(const pqxx::row& r) {
   ChannelRow ch;
@@ -44,11 +51,9 @@ ChannelRow read_channel(const pqxx::row& r) {
   return ch;
 }
 
-}  // namespace
-
 std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
                                        const std::string& id, bool for_update) {
-  const auto rows = tx.exec("SELECT " + kChannelColumns + " FROM channels WHERE app_id = " + std::to_string(app_id) +
+  const auto rows = tx.exec("SELECT " + channel_columns() + " FROM channels WHERE app_id = " + std::to_string(app_id) +
                             " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id) +
                             " AND deleted_at IS NULL" + (for_update ? " FOR UPDATE" : ""));
   if (rows.empty()) return std::nullopt;
@@ -104,6 +109,18 @@ int parse_limit(const std::map<std::string, std::string>& q, int def, int max, s
   return v;
 }
 
+std::optional<ApiError> check_name_and_custom(const nlohmann::json& fields) {
+  if (fields.contains("name") &&
+      (!fields["name"].is_string() || fields["name"].get_ref<const std::string&>().size() > 200)) {
+    return ApiError::invalid_request("name must be a string of at most 200 bytes");
+  }
+  if (fields.contains("custom") && (!fields["custom"].is_object() || fields["custom"].dump().size() > kMaxCustomBytes)) {
+    return ApiError::invalid_request("custom must be an object of at most 5 KiB",
+                                     {{"limit", "custom"}, {"max", kMaxCustomBytes}});
+  }
+  return std::nullopt;
+}
+
 const std::string kMessageColumns = "m.id, m.seq, m.type, m.user_id, m.text, m.attachments::text, m.parent_id, "
                                     "m.reply_count, m.mentioned_users::text, m.pinned, m.silent, m.custom::text, " +
                                     ts("m.created_at") + ", " + ts("m.updated_at") + ", " + ts("m.deleted_at") +
@@ -132,6 +149,24 @@ nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
           {"deleted_at", deleted ? nlohmann::json(r[14].c_str()) : nlohmann::json(nullptr)}};
 }
 
+nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
+                            std::optional<std::int64_t> before_seq, std::optional<std::int64_t> after_seq, int limit) {
+  std::string bounded = where;
+  if (before_seq) bounded += " AND m.seq < " + std::to_string(*before_seq);
+  if (after_seq) bounded += " AND m.seq > " + std::to_string(*after_seq);
+  const bool newest = !after_seq;
+  const auto rows =
+      tx.exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + bounded + " ORDER BY m.seq " +
+              (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1) + ") page ORDER BY seq");
+  const bool has_more = rows.size() > static_cast<std::size_t>(limit);
+  const std::size_t skip_front = (has_more && newest) ? 1 : 0;  // the extra row is the oldest of a newest page
+  nlohmann::json messages = nlohmann::json::array();
+  for (std::size_t i = skip_front; i < rows.size() && messages.size() < static_cast<std::size_t>(limit); ++i) {
+    messages.push_back(read_message(rows[i], cid));
+  }
+  return {{"messages", std::move(messages)}, {"has_more", has_more}};
+}
+
 std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk) {
   return tx.exec1("UPDATE channels SET last_seq = last_seq + 1 WHERE pk = " + std::to_string(channel_pk) +
                   " RETURNING last_seq")[0]
@@ -140,8 +175,13 @@ std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk) {
 
 void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
                   const nlohmann::json& payload) {
+  std::string frame = payload.dump();
   tx.exec("INSERT INTO channel_events (channel_pk, seq, type, payload) VALUES (" + std::to_string(channel_pk) + ", " +
-          std::to_string(seq) + ", " + tx.quote(type) + ", " + tx.quote(payload.dump()) + "::jsonb)");
+          std::to_string(seq) + ", " + tx.quote(type) + ", " + tx.quote(frame) + "::jsonb)");
+  // Published by the transaction's owner after its commit (fan-out to watchers).
+  if (auto* capture = EventCapture::current(); capture != nullptr && payload.contains("cid")) {
+    capture->record(payload["cid"].get<std::string>(), seq, std::move(frame));
+  }
 }
 
 

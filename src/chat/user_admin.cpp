@@ -3,6 +3,7 @@
 #include "parley/auth/random.hpp"
 #include "parley/chat/member_ops.hpp"
 #include "parley/chat/message_ops.hpp"
+#include "parley/chat/reactions.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_store.hpp"
 #include "parley/protocol/ids.hpp"
@@ -248,9 +249,11 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
               " AND pk IN (SELECT channel_pk FROM messages "
               "WHERE app_id = " +
               app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " + app +
-              " AND user_id = " + user + ") ORDER BY pk FOR UPDATE");
+              " AND user_id = " + user + " UNION SELECT rm.channel_pk FROM reactions r JOIN messages rm ON "
+              "rm.app_id = r.app_id AND rm.id = r.message_id WHERE r.app_id = " + app + " AND r.user_id = " + user +
+              ") ORDER BY pk FOR UPDATE");
   if (!had_row && channels.empty()) return ApiError::not_found("no user " + id);
-  std::int64_t messages_deleted = 0, memberships_removed = 0;
+  std::int64_t messages_deleted = 0, memberships_removed = 0, reactions_removed = 0;
   for (const auto& ch : channels) {
     const auto pk = ch[0].as<std::int64_t>();
     const std::string cid = std::string(ch[1].c_str()) + ":" + ch[2].c_str();
@@ -261,6 +264,8 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
       remove_message(tx, caller.app_id, pk, cid, read_message(row, cid), true);
       ++messages_deleted;
     }
+    // Their reactions on other users' messages (those on their own messages went with the messages).
+    reactions_removed += remove_user_reactions(tx, caller.app_id, pk, cid, id);
     if (remove_member(tx, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
   }
   const std::string deleted_at =
@@ -270,7 +275,8 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
   nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
                         {"mode", "hard"},
                         {"messages_deleted", messages_deleted},
-                        {"memberships_removed", memberships_removed}};
+                        {"memberships_removed", memberships_removed},
+                        {"reactions_removed", reactions_removed}};
   tx.commit();
   return Reply{200, std::move(out)};
 }

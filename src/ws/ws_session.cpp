@@ -1,5 +1,7 @@
 #include "parley/ws/ws_session.hpp"
 
+#include "parley/chat/event_log.hpp"
+#include "parley/chat/read_state.hpp"
 #include "parley/http/request_context.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/protocol/timestamp.hpp"
@@ -10,6 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include <pqxx/except>
 
 #include <random>
 
@@ -22,7 +26,19 @@ using protocol::ApiError;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxWatchPerOp = 100;    // channels in one watch request
+constexpr std::size_t kMaxWatches = 1000;      // channels watched by one connection
+constexpr std::size_t kMaxHeld = 1024;         // live events held back while a watch reads PostgreSQL
+
+// The answer to a DbPool call that failed: 503 when the database is unavailable, 500 otherwise.
+ApiError db_failure(const std::exception& e) {
+  if (dynamic_cast<const storage::DbUnavailable*>(&e) != nullptr || dynamic_cast<const pqxx::broken_connection*>(&e)) {
+    return ApiError::unavailable("database unavailable; retry");
+  }
+  obs::error("websocket operation failed", {{"error", e.what()}});
+  return ApiError{"internal", 500, "internal error"};
 }
+}  // namespace
 
 template <class Stream>
 WsSession<Stream>::WsSession(websocket::stream<Stream> ws, WsDeps& deps, auth::Identity identity,
@@ -32,6 +48,8 @@ WsSession<Stream>::WsSession(websocket::stream<Stream> ws, WsDeps& deps, auth::I
       identity_(std::move(identity)),
       connection_id_(std::move(connection_id)),
       wake_(ws_.get_executor()) {
+  shard_ = deps_.hub.shard_of(
+      static_cast<asio::io_context&>(asio::query(ws_.get_executor(), asio::execution::context)));
   deps_.metrics.ws_connections_open.fetch_add(1);
 }
 
@@ -91,14 +109,36 @@ asio::awaitable<void> WsSession<Stream>::run() {
       }));
   nlohmann::json user = {{"id", identity_.user_id}};
   if (identity_.server) user = {{"id", nullptr}, {"server", true}};
-  send_json({{"type", "connection.ok"},
-             {"connection_id", connection_id_},
-             {"user", user},
-             {"heartbeat_s", deps_.config.ws_heartbeat_s},
-             {"server_time", protocol::now_timestamp()}});
+  nlohmann::json me = nullptr;
+  if (!identity_.server) {
+    try {
+      const chat::Caller who = caller();
+      auto read_me = [who](pqxx::connection& c) { return chat::get_me(c, who); };
+      auto outcome = co_await deps_.db.run(std::move(read_me));
+      if (auto* ok = std::get_if<chat::Reply>(&outcome)) {
+        me = {{"total_unread_count", ok->body["total_unread_count"]},
+              {"unread_channels", ok->body["unread_channels"]}};
+        user = ok->body["user"];
+      }
+    } catch (const std::exception& e) {
+      const ApiError error = db_failure(e);
+      send_json({{"type", "connection.error"}, {"error", error.to_json()["error"]}});
+      close(CloseCode::try_again_later, true);
+    }
+    if (me.is_null()) me = {{"total_unread_count", 0}, {"unread_channels", 0}};
+  }
+  if (!close_code_) {
+    send_json({{"type", "connection.ok"},
+               {"connection_id", connection_id_},
+               {"user", user},
+               {"me", me},
+               {"heartbeat_s", deps_.config.ws_heartbeat_s},
+               {"server_time", protocol::now_timestamp()}});
+  }
   asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
   co_await read_loop();
   stopped_ = true;
+  unwatch_all();
   wake_.cancel();
 }
 
@@ -193,7 +233,247 @@ void WsSession<Stream>::handle_text(std::string_view text) {
     reply_ok(id, {{"server_time", protocol::now_timestamp()}});
     return;
   }
+  auto self = this->shared_from_this();
+  if (name == "watch") {
+    asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_watch(id, frame); }, asio::detached);
+    return;
+  }
+  if (name == "unwatch") {
+    op_unwatch(id, frame);
+    return;
+  }
+  if (name == "send") {
+    asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_send(id, frame); }, asio::detached);
+    return;
+  }
+  if (name == "read") {
+    asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_read(id, frame); }, asio::detached);
+    return;
+  }
   reply_error(id, ApiError::invalid_request("unknown op: " + name.substr(0, 64), {{"op", name.substr(0, 64)}}));
+}
+
+template <class Stream>
+chat::Caller WsSession<Stream>::caller() const {
+  return {identity_.app->id, identity_.server, identity_.user_id, identity_.role};
+}
+
+template <class Stream>
+void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) {
+  auto it = watches_.find(key);
+  if (it == watches_.end()) return;
+  Watch& w = it->second;
+  if (!w.ready) {
+    if (w.held.size() >= kMaxHeld) {
+      close(CloseCode::slow_consumer, false);
+      return;
+    }
+    w.held.emplace_back(seq, frame);
+    return;
+  }
+  if (seq > 0) {
+    if (seq <= w.last) return;  // already sent (replay) or a duplicate
+    w.last = seq;
+  }
+  send(frame);
+}
+
+template <class Stream>
+void WsSession<Stream>::unwatch_all() {
+  for (auto& [key, w] : watches_) deps_.hub.unwatch(shard_, this, key);
+  watches_.clear();
+}
+
+// {"op":"watch","channels":{cid: after_seq or null}}: subscribe first, then read PostgreSQL, then go live.
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::json request) {
+  auto self = this->shared_from_this();
+  const auto it = request.find("channels");
+  if (it == request.end() || !it->is_object() || it->empty() || it->size() > kMaxWatchPerOp) {
+    reply_error(id, ApiError::invalid_request("channels must be an object {cid: after_seq or null} with 1 to " +
+                                                  std::to_string(kMaxWatchPerOp) + " channels",
+                                              {{"limit", "channels"}, {"max", kMaxWatchPerOp}}));
+    co_return;
+  }
+  std::vector<std::pair<std::string, std::optional<std::int64_t>>> wanted;
+  std::size_t new_channels = 0;
+  for (const auto& item : it->items()) {
+    const std::string& cid = item.key();
+    const nlohmann::json& after = item.value();
+    if (!after.is_null() && (!after.is_number_integer() || after.get<std::int64_t>() < 0)) {
+      reply_error(id, ApiError::invalid_request("the after_seq of " + cid.substr(0, 140) +
+                                                " must be null or a non-negative integer"));
+      co_return;
+    }
+    if (cid.size() > 140) {
+      reply_error(id, ApiError::invalid_request("invalid cid"));
+      co_return;
+    }
+    if (watches_.count(realtime::channel_key(identity_.app->id, cid)) == 0) ++new_channels;
+    wanted.emplace_back(cid, after.is_null() ? std::nullopt : std::optional<std::int64_t>(after.get<std::int64_t>()));
+  }
+  if (watches_.size() + new_channels > kMaxWatches) {
+    reply_error(id, ApiError::invalid_request("a connection watches at most " + std::to_string(kMaxWatches) + " channels",
+                                              {{"limit", "watches"}, {"max", kMaxWatches}}));
+    co_return;
+  }
+  // Subscribe first: from here on every live event of these channels reaches us (held back for now).
+  for (const auto& [cid, after] : wanted) {
+    const std::string key = realtime::channel_key(identity_.app->id, cid);
+    auto [w, inserted] = watches_.try_emplace(key);
+    w->second.cid = cid;
+    w->second.ready = false;
+    w->second.held.clear();
+    if (inserted) deps_.hub.watch(shard_, this, key);
+  }
+  std::vector<chat::Outcome> outcomes;
+  try {
+    const chat::Caller who = caller();
+    auto read = [who, wanted](pqxx::connection& c) {
+      std::vector<chat::Outcome> out;
+      for (const auto& [cid, after] : wanted) out.push_back(chat::watch_channel(c, who, cid, after));
+      return out;
+    };
+    outcomes = co_await deps_.db.run(std::move(read));
+  } catch (const std::exception& e) {
+    const ApiError error = db_failure(e);
+    for (const auto& [cid, after] : wanted) {
+      const std::string key = realtime::channel_key(identity_.app->id, cid);
+      if (auto w = watches_.find(key); w != watches_.end() && !w->second.ready) {
+        deps_.hub.unwatch(shard_, this, key);
+        watches_.erase(w);
+      }
+    }
+    reply_error(id, error);
+    co_return;
+  }
+  nlohmann::json results = nlohmann::json::object();
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto& cid = wanted[i].first;
+    const std::string key = realtime::channel_key(identity_.app->id, cid);
+    auto w = watches_.find(key);
+    if (w == watches_.end()) continue;  // unwatched (or the connection ended) meanwhile
+    if (auto* err = std::get_if<ApiError>(&outcomes[i])) {
+      deps_.hub.unwatch(shard_, this, key);
+      watches_.erase(w);
+      results[cid] = err->to_json();
+      continue;
+    }
+    auto& body = std::get<chat::Reply>(outcomes[i]).body;
+    std::int64_t last_seq = body["last_seq"].get<std::int64_t>();
+    for (const auto& event : body["events"]) {  // the missed events first
+      last_seq = std::max(last_seq, event.value("seq", std::int64_t{0}));
+      send_json(event);
+    }
+    deps_.hub.set_baseline(key, last_seq);
+    Watch& watch = w->second;
+    watch.last = last_seq;
+    watch.ready = true;
+    auto held = std::move(watch.held);
+    watch.held.clear();
+    for (auto& [seq, frame] : held) on_channel_event(key, seq, frame);  // then live, without duplicates
+    results[cid] = {{"recovered", body["recovered"]}, {"last_seq", last_seq}, {"state", std::move(body["state"])}};
+  }
+  reply_ok(id, {{"channels", std::move(results)}});
+}
+
+template <class Stream>
+void WsSession<Stream>::op_unwatch(const nlohmann::json& id, const nlohmann::json& request) {
+  const auto it = request.find("cids");
+  if (it == request.end() || !it->is_array() || it->size() > kMaxWatches) {
+    reply_error(id, ApiError::invalid_request("cids must be an array of cids"));
+    return;
+  }
+  for (const auto& cid : *it) {
+    if (!cid.is_string()) continue;
+    const std::string key = realtime::channel_key(identity_.app->id, cid.get<std::string>());
+    if (auto w = watches_.find(key); w != watches_.end()) {
+      deps_.hub.unwatch(shard_, this, key);
+      watches_.erase(w);
+    }
+  }
+  reply_ok(id, nlohmann::json::object());
+}
+
+namespace {
+// "type:id" -> (type, id); false when there is no colon.
+bool split_cid(const nlohmann::json& cid, std::string& type, std::string& id) {
+  if (!cid.is_string()) return false;
+  const auto& s = cid.get_ref<const std::string&>();
+  const auto colon = s.find(':');
+  if (colon == std::string::npos) return false;
+  type = s.substr(0, colon);
+  id = s.substr(colon + 1);
+  return true;
+}
+}  // namespace
+
+// {"op":"send","cid","message":{...}}: as POST .../messages (group commit, idempotent by id).
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::op_send(nlohmann::json id, nlohmann::json request) {
+  auto self = this->shared_from_this();
+  std::string type, channel_id;
+  if (!split_cid(request.value("cid", nlohmann::json()), type, channel_id)) {
+    reply_error(id, ApiError::invalid_request("cid must be \"type:id\""));
+    co_return;
+  }
+  const auto message = request.find("message");
+  if (message == request.end() || !message->is_object()) {
+    reply_error(id, ApiError::invalid_request("message must be an object"));
+    co_return;
+  }
+  chat::Caller who = caller();
+  auto draft = chat::prepare_send(who, type, channel_id, *message);
+  if (auto* err = std::get_if<ApiError>(&draft)) {
+    reply_error(id, *err);
+    co_return;
+  }
+  chat::Outcome outcome;
+  try {
+    chat::MessageDraft d = std::move(std::get<chat::MessageDraft>(draft));
+    outcome = co_await deps_.sends.send(std::move(who), std::move(type), std::move(channel_id), std::move(d));
+  } catch (const std::exception& e) {
+    reply_error(id, db_failure(e));
+    co_return;
+  }
+  if (auto* err = std::get_if<ApiError>(&outcome)) {
+    reply_error(id, *err);
+  } else {
+    reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
+  }
+}
+
+// {"op":"read","cid","seq"?}: as POST .../read; watchers get message.read.
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::op_read(nlohmann::json id, nlohmann::json request) {
+  auto self = this->shared_from_this();
+  std::string type, channel_id;
+  if (!split_cid(request.value("cid", nlohmann::json()), type, channel_id)) {
+    reply_error(id, ApiError::invalid_request("cid must be \"type:id\""));
+    co_return;
+  }
+  nlohmann::json body = nlohmann::json::object();
+  if (request.contains("seq")) body["seq"] = request["seq"];
+  chat::Outcome outcome;
+  try {
+    const chat::Caller who = caller();
+    chat::EventPublisher* events = &deps_.hub;
+    auto mark = [who, type, channel_id, body, events](pqxx::connection& c) {
+      chat::EventCapture capture(who.app_id);
+      auto out = chat::mark_read(c, who, type, channel_id, body);
+      if (std::holds_alternative<chat::Reply>(out)) events->publish(capture.take());
+      return out;
+    };
+    outcome = co_await deps_.db.run(std::move(mark));
+  } catch (const std::exception& e) {
+    reply_error(id, db_failure(e));
+    co_return;
+  }
+  if (auto* err = std::get_if<ApiError>(&outcome)) {
+    reply_error(id, *err);
+  } else {
+    reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
+  }
 }
 
 template class WsSession<net::PlainStream>;

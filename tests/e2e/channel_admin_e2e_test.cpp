@@ -482,3 +482,48 @@ TEST_F(ChannelAdminE2E, TenantsNeverSeeEachOthersChannels) {
                                      {{"X-Api-Key", a_.keys.api_key}, {"Authorization", "Bearer " + b_.server_token}}),
                         401, "invalid_signature");
 }
+
+TEST_F(ChannelAdminE2E, ListCarriesReactionCountsAndTheListersOwnReactions) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/r1", R"({"members":["bob","carol"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/r2", R"({"members":["bob"]})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/r1/messages", R"({"id":"r1m","text":"x"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/r2/messages", R"({"id":"r2m","text":"y"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/channels/messaging/r2/messages", R"({"id":"r2n","text":"z"})").status, 201);
+  ok(a_, "bob", "POST", "/v1/messages/r1m/reactions", R"({"type":"like"})", 201);
+  ok(a_, "carol", "POST", "/v1/messages/r1m/reactions", R"({"type":"like"})", 201);
+  ok(a_, "bob", "POST", "/v1/messages/r2m/reactions", R"({"type":"love","score":4})", 201);
+  ok(a_, "alice", "POST", "/v1/messages/r2m/reactions", R"({"type":"wow"})", 201);
+
+  const auto as_bob = ok(a_, "bob", "GET", "/v1/channels");
+  const auto* r1 = find_state(as_bob, "messaging:r1");
+  const auto* r2 = find_state(as_bob, "messaging:r2");
+  ASSERT_NE(r1, nullptr);
+  ASSERT_NE(r2, nullptr);
+  ASSERT_EQ((*r1)["messages"].size(), 1u);
+  EXPECT_EQ((*r1)["messages"][0]["reaction_counts"], (nlohmann::json{{"like", 2}}));
+  ASSERT_EQ((*r1)["messages"][0]["own_reactions"].size(), 1u);
+  EXPECT_EQ((*r1)["messages"][0]["own_reactions"][0]["type"], "like");
+  ASSERT_EQ((*r2)["messages"].size(), 2u);
+  EXPECT_EQ((*r2)["messages"][0]["id"], "r2m") << "messages stay in their channel and order";
+  EXPECT_EQ((*r2)["messages"][0]["reaction_counts"], (nlohmann::json{{"love", 1}, {"wow", 1}}));
+  ASSERT_EQ((*r2)["messages"][0]["own_reactions"].size(), 1u);
+  EXPECT_EQ((*r2)["messages"][0]["own_reactions"][0]["type"], "love");
+  EXPECT_EQ((*r2)["messages"][0]["own_reactions"][0]["score"], 4);
+  EXPECT_EQ((*r2)["messages"][1]["id"], "r2n");
+  EXPECT_EQ((*r2)["messages"][1]["reaction_counts"], nlohmann::json::object());
+  EXPECT_EQ((*r2)["messages"][1]["own_reactions"], nlohmann::json::array());
+  // Each lister sees their own reactions only; a server listing member=bob sees bob's (as unread_count).
+  const auto as_alice = ok(a_, "alice", "GET", "/v1/channels");
+  const auto* r2_alice = find_state(as_alice, "messaging:r2");
+  ASSERT_NE(r2_alice, nullptr);
+  ASSERT_EQ((*r2_alice)["messages"][0]["own_reactions"].size(), 1u);
+  EXPECT_EQ((*r2_alice)["messages"][0]["own_reactions"][0]["type"], "wow");
+  EXPECT_EQ((*find_state(as_alice, "messaging:r1"))["messages"][0]["own_reactions"], nlohmann::json::array());
+  const auto as_server = ok(a_, "server", "GET", "/v1/channels?member=bob");
+  EXPECT_EQ((*find_state(as_server, "messaging:r1"))["messages"][0]["reaction_counts"], (nlohmann::json{{"like", 2}}));
+  EXPECT_EQ((*find_state(as_server, "messaging:r2"))["messages"][0]["own_reactions"],
+            (*r2)["messages"][0]["own_reactions"]);
+  // The list shows what GET of one channel shows.
+  const auto single = ok(a_, "bob", "GET", "/v1/channels/messaging/r2");
+  EXPECT_EQ(single["messages"], (*r2)["messages"]);
+}

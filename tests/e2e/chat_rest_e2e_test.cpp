@@ -21,20 +21,10 @@ class ChatRestE2E : public ::testing::Test {
     b_ = make_tenant("app-b");
   }
 
+  // The shared app fixture; tests rely on alice's display name.
   Tenant make_tenant(const std::string& name) {
-    Tenant t;
-    t.keys = create_app(db_.url(), name);
-    auto r = ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    t.server_token = r.output.substr(0, r.output.find('\n'));
-    for (const char* u : {"alice", "bob", "mallory"}) {
-      auto tok = http_request(port_, "POST", std::string("/v1/users/") + u + "/token", R"({"exp_s":3600})",
-                              t.as("server"));
-      EXPECT_EQ(tok.status, 200) << tok.body;
-      t.user_tokens[u] = tok.json()["token"];
-    }
-    auto up = http_request(port_, "POST", "/v1/users",
-                           R"({"users":[{"id":"alice","name":"Alice"},{"id":"bob"},{"id":"mallory"}]})", t.as("server"));
+    Tenant t = make_test_app(port_, db_.url(), name);
+    auto up = http_request(port_, "POST", "/v1/users", R"({"users":[{"id":"alice","name":"Alice"}]})", t.as("server"));
     EXPECT_EQ(up.status, 201) << up.body;
     return t;
   }
@@ -454,4 +444,63 @@ TEST_F(ChatRestE2E, MembersChangeWithEventsAndPaginate) {
     next = body["next"];
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"alice", "bob", "u1", "u2", "u3"})) << "every member once, in order";
+}
+
+TEST_F(ChatRestE2E, APatchThatChangesNothingTakesNoSeqAndLogsNoEvent) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/noop", R"({"name":"Noop","members":["bob"]})").status, 201);
+  auto sent = call(a_, "alice", "POST", "/v1/channels/messaging/noop/messages",
+                   R"({"id":"n1","text":"same","custom":{"k":1}})");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/messages/n1/reactions", R"({"type":"like"})").status, 201);
+  const auto state = call(a_, "alice", "GET", "/v1/channels/messaging/noop").json();
+  const auto seq = state["channel"]["last_seq"].get<int>();
+  const auto last_seq = [&] {
+    return call(a_, "alice", "GET", "/v1/channels/messaging/noop").json()["channel"]["last_seq"].get<int>();
+  };
+  const auto events_after = [&](int s) {
+    return call(a_, "alice", "GET", "/v1/channels/messaging/noop/events?after_seq=" + std::to_string(s))
+        .json()["events"];
+  };
+
+  // Message: the same text, custom and pinned -> 200 with the message as it is.
+  for (const char* body : {R"({"set":{"text":"same"}})", R"({"set":{"text":"same","custom":{"k":1},"pinned":false}})"}) {
+    auto r = call(a_, "alice", "PATCH", "/v1/messages/n1", body);
+    ASSERT_EQ(r.status, 200) << body << ": " << r.body;
+    EXPECT_EQ(r.json()["message"]["text"], "same");
+    EXPECT_EQ(r.json()["message"]["updated_at"], sent.json()["message"]["updated_at"]) << "not touched";
+    EXPECT_EQ(r.json()["message"]["seq"], sent.json()["message"]["seq"]);
+    EXPECT_EQ(r.json()["message"]["reaction_counts"], (nlohmann::json{{"like", 1}}));
+  }
+  // A no-op is still checked: permission and the deleted state come first.
+  expect_error_envelope(call(a_, "bob", "PATCH", "/v1/messages/n1", R"({"set":{"text":"same"}})"), 403, "forbidden");
+  expect_error_envelope(call(a_, "mallory", "PATCH", "/v1/messages/n1", R"({"set":{"text":"same"}})"), 403,
+                        "forbidden");
+  // Channel: the same name, custom, frozen and cooldown_s -> 200 with the channel as it is.
+  for (const char* body :
+       {R"({"set":{"name":"Noop"}})", R"({"set":{"name":"Noop","custom":{},"frozen":false,"cooldown_s":0}})"}) {
+    auto r = call(a_, "alice", "PATCH", "/v1/channels/messaging/noop", body);
+    ASSERT_EQ(r.status, 200) << body << ": " << r.body;
+    EXPECT_EQ(r.json()["channel"], state["channel"]) << "the channel unchanged, updated_at included";
+  }
+  expect_error_envelope(call(a_, "bob", "PATCH", "/v1/channels/messaging/noop", R"({"set":{"name":"Noop"}})"), 403,
+                        "forbidden");
+  EXPECT_EQ(last_seq(), seq) << "no seq taken by any no-op";
+  EXPECT_TRUE(events_after(seq).empty()) << "no event logged";
+
+  // One field that differs makes it a change: one seq, one event each.
+  auto pin = call(a_, "alice", "PATCH", "/v1/messages/n1", R"({"set":{"text":"same","pinned":true}})");
+  ASSERT_EQ(pin.status, 200) << pin.body;
+  EXPECT_EQ(pin.json()["message"]["pinned"], true);
+  auto rename = call(a_, "alice", "PATCH", "/v1/channels/messaging/noop", R"({"set":{"name":"Noop","frozen":true}})");
+  ASSERT_EQ(rename.status, 200) << rename.body;
+  EXPECT_EQ(rename.json()["channel"]["frozen"], true);
+  EXPECT_EQ(last_seq(), seq + 2);
+  const auto events = events_after(seq);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["type"], "message.updated");
+  EXPECT_EQ(events[1]["type"], "channel.updated");
+  // A deleted message stays refused even when the patch would change nothing.
+  ASSERT_EQ(call(a_, "alice", "DELETE", "/v1/messages/n1").status, 200);
+  expect_error_envelope(call(a_, "alice", "PATCH", "/v1/messages/n1", R"({"set":{"text":""}})"), 400,
+                        "invalid_request");
 }

@@ -9,16 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Tenant {
-  AppKeys keys;
-  std::string server_token;
-  std::map<std::string, std::string> user_tokens;
-
-  std::map<std::string, std::string> as(const std::string& who) const {
-    const auto& token = who == "server" ? server_token : user_tokens.at(who);
-    return {{"X-Api-Key", keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
-  }
-};
+using Tenant = TestApp;
 
 std::set<std::string> as_set(const json& array) {
   std::set<std::string> s;
@@ -39,23 +30,7 @@ class TypesReactionsE2E : public ::testing::Test {
     b_ = make_tenant("app-b");
   }
 
-  Tenant make_tenant(const std::string& name) {
-    Tenant t;
-    t.keys = create_app(db_.url(), name);
-    auto r = ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    t.server_token = r.output.substr(0, r.output.find('\n'));
-    for (const char* u : {"alice", "bob", "mallory"}) {
-      auto tok = http_request(port_, "POST", std::string("/v1/users/") + u + "/token", R"({"exp_s":3600})",
-                              t.as("server"));
-      EXPECT_EQ(tok.status, 200) << tok.body;
-      t.user_tokens[u] = tok.json()["token"];
-    }
-    auto up = http_request(port_, "POST", "/v1/users", R"({"users":[{"id":"alice"},{"id":"bob"},{"id":"mallory"}]})",
-                           t.as("server"));
-    EXPECT_EQ(up.status, 201) << up.body;
-    return t;
-  }
+  Tenant make_tenant(const std::string& name) { return make_test_app(port_, db_.url(), name); }
 
   HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
                     const std::string& body = "") {
@@ -206,10 +181,11 @@ TEST_F(TypesReactionsE2E, PatchingABuiltInIsAnOverrideOfThatAppOnly) {
                         "forbidden");
   send(b_, "bob", "messaging/m", {{"text", "app B keeps the built-in grants"}});
   send(b_, "alice", "messaging/m", {{"text", std::string(100, 'b')}});
-  expect_error_naming(call(a_, "alice", "POST", "/v1/channels/messaging/m/messages",
-                           json{{"text", std::string(21, 'a')}}.dump()),
-                      "max_message_length");
-  EXPECT_EQ(call(b_, "server", "GET", "/v1/channel_types/messaging").json()["channel_type"]["max_message_length"], 5000);
+  expect_error_naming(
+      call(a_, "alice", "POST", "/v1/channels/messaging/m/messages", json{{"text", std::string(21, 'a')}}.dump()),
+      "max_message_length");
+  EXPECT_EQ(call(b_, "server", "GET", "/v1/channel_types/messaging").json()["channel_type"]["max_message_length"],
+            5000);
   EXPECT_EQ(call(a_, "server", "GET", "/v1/channel_types").json()["channel_types"]["messaging"]["max_message_length"],
             20);
 }
@@ -294,9 +270,8 @@ TEST_F(TypesReactionsE2E, ReactionsAddRemoveCountOwnAndTakeSeqs) {
   ASSERT_EQ(events.status, 200) << events.body;
   const json ev = events.json()["events"];
   ASSERT_EQ(ev.size(), 7u) << events.body;
-  const std::vector<std::string> expected = {"reaction.new",     "reaction.new",     "reaction.new",
-                                             "reaction.updated", "reaction.deleted", "reaction.deleted",
-                                             "reaction.new"};
+  const std::vector<std::string> expected = {"reaction.new",     "reaction.new",     "reaction.new", "reaction.updated",
+                                             "reaction.deleted", "reaction.deleted", "reaction.new"};
   for (std::size_t i = 0; i < ev.size(); ++i) {
     EXPECT_EQ(ev[i]["type"], expected[i]) << i;
     EXPECT_EQ(ev[i]["seq"], static_cast<int>(i) + 2);
@@ -452,4 +427,32 @@ TEST_F(TypesReactionsE2E, RepliesPaginateAscendingAndReplyCountFollowsDeletes) {
   EXPECT_EQ(count(), 3);
   EXPECT_EQ(call(a_, "bob", "GET", "/v1/messages/root/replies").json()["messages"].size(), 3u)
       << "hard-deleted replies are gone; the soft-deleted one was hard-deleted after";
+}
+
+TEST_F(TypesReactionsE2E, ARetriedSendAnswersWithTheCurrentReactions) {
+  ASSERT_EQ(call(a_, "alice", "PUT", "/v1/channels/messaging/retry", R"({"members":["bob"]})").status, 201);
+  const json body = {{"id", "once"}, {"text", "sent once"}};
+  send(a_, "alice", "messaging/retry", body);
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/messages/once/reactions", R"({"type":"like"})").status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/messages/once/reactions", R"({"type":"love","score":2})").status, 201);
+  const auto seq = call(a_, "alice", "GET", "/v1/channels/messaging/retry").json()["channel"]["last_seq"];
+
+  auto retried = call(a_, "alice", "POST", "/v1/channels/messaging/retry/messages", body.dump());
+  ASSERT_EQ(retried.status, 200) << "the stored message, not a second one: " << retried.body;
+  const json message = retried.json()["message"];
+  EXPECT_EQ(message["id"], "once");
+  EXPECT_EQ(message["reaction_counts"], (json{{"like", 1}, {"love", 1}}));
+  ASSERT_EQ(message["own_reactions"].size(), 1u) << "the sender's own reactions";
+  EXPECT_EQ(message["own_reactions"][0]["type"], "love");
+  EXPECT_EQ(message["own_reactions"][0]["score"], 2);
+  // A server retrying on alice's behalf gets the counts (and no one's own reactions).
+  const json as_server = {{"id", "srv"}, {"text", "from the backend"}, {"user_id", "bob"}};
+  ASSERT_EQ(call(a_, "server", "POST", "/v1/channels/messaging/retry/messages", as_server.dump()).status, 201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/messages/srv/reactions", R"({"type":"wow"})").status, 201);
+  auto server_retry = call(a_, "server", "POST", "/v1/channels/messaging/retry/messages", as_server.dump());
+  ASSERT_EQ(server_retry.status, 200) << server_retry.body;
+  EXPECT_EQ(server_retry.json()["message"]["reaction_counts"], (json{{"wow", 1}}));
+  EXPECT_EQ(server_retry.json()["message"]["own_reactions"], json::array());
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/channels/messaging/retry").json()["channel"]["last_seq"],
+            seq.get<int>() + 2) << "retries take no seq";
 }

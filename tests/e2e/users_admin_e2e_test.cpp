@@ -19,24 +19,18 @@ std::string ts_in(std::chrono::seconds offset) {
   return parley::protocol::format_timestamp(std::chrono::system_clock::now() + offset);
 }
 
-struct Tenant {
-  AppKeys keys;
-  std::string server_token;
-  std::map<std::string, std::string> user_tokens;
+using Tenant = TestApp;
 
-  std::map<std::string, std::string> with_token(const std::string& token) const {
-    return {{"X-Api-Key", keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
-  }
-  std::map<std::string, std::string> as(const std::string& who) const {
-    return with_token(who == "server" ? server_token : user_tokens.at(who));
-  }
-  /// A user token signed locally (as a backend would), with the given iat (none when nullopt).
-  std::string token_for(const std::string& user, std::optional<std::int64_t> iat) const {
-    nlohmann::json claims = {{"user_id", user}, {"exp", now_s() + 3600}};
-    if (iat) claims["iat"] = *iat;
-    return parley::auth::sign_token(claims, keys.api_secret);
-  }
-};
+std::map<std::string, std::string> with_token(const Tenant& t, const std::string& token) {
+  return {{"X-Api-Key", t.keys.api_key}, {"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+}
+
+/// A user token signed locally (as a backend would), with the given iat (none when nullopt).
+std::string token_for(const Tenant& t, const std::string& user, std::optional<std::int64_t> iat) {
+  nlohmann::json claims = {{"user_id", user}, {"exp", now_s() + 3600}};
+  if (iat) claims["iat"] = *iat;
+  return parley::auth::sign_token(claims, t.keys.api_secret);
+}
 
 }  // namespace
 
@@ -52,16 +46,12 @@ class UsersAdminE2E : public ::testing::Test {
     b_ = make_tenant("app-b", R"({"users":[{"id":"alice","name":"Alice of B"},{"id":"bob"},{"id":"carol"}]})");
   }
 
+  // The shared app fixture, then this suite's profiles, and tokens with an iat just before now.
   Tenant make_tenant(const std::string& name, const std::string& users) {
-    Tenant t;
-    t.keys = create_app(db_.url(), name);
-    auto r =
-        ParleyProcess::run({"token", "create", "--api-key", t.keys.api_key, "--server", "--database-url", db_.url()});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    t.server_token = r.output.substr(0, r.output.find('\n'));
+    Tenant t = make_test_app(port_, db_.url(), name, {"alice", "bob", "carol"});
     auto up = http_request(port_, "POST", "/v1/users", users, t.as("server"));
     EXPECT_EQ(up.status, 201) << up.body;
-    for (const char* u : {"alice", "bob", "carol"}) t.user_tokens[u] = t.token_for(u, now_s() - 5);
+    for (const char* u : {"alice", "bob", "carol"}) t.user_tokens[u] = token_for(t, u, now_s() - 5);
     return t;
   }
 
@@ -71,7 +61,7 @@ class UsersAdminE2E : public ::testing::Test {
   }
   HttpResponse call_with(const Tenant& t, const std::string& token, const std::string& method,
                          const std::string& target, const std::string& body = "") {
-    return http_request(port_, method, target, body, t.with_token(token));
+    return http_request(port_, method, target, body, with_token(t, token));
   }
 
   static std::vector<std::string> ids_of(const nlohmann::json& users) {
@@ -222,9 +212,9 @@ TEST_F(UsersAdminE2E, DeactivatedUserTokensAre401UntilReactivated) {
 }
 
 TEST_F(UsersAdminE2E, RevokeTokensRefusesOlderTokens) {
-  const auto old_token = a_.token_for("alice", now_s() - 120);
-  const auto no_iat = a_.token_for("alice", std::nullopt);
-  const auto fresh = a_.token_for("alice", now_s() + 10);
+  const auto old_token = token_for(a_, "alice", now_s() - 120);
+  const auto no_iat = token_for(a_, "alice", std::nullopt);
+  const auto fresh = token_for(a_, "alice", now_s() + 10);
   ASSERT_EQ(call_with(a_, old_token, "GET", "/v1/me").status, 200);
   ASSERT_EQ(call_with(a_, no_iat, "GET", "/v1/me").status, 200);
 
@@ -267,8 +257,8 @@ TEST_F(UsersAdminE2E, AppSettingsRevokeAllUserTokensAndNeverShowTheSecret) {
   expect_error_envelope(call(a_, "alice", "GET", "/v1/app"), 403, "forbidden");
   expect_error_envelope(call(a_, "alice", "PATCH", "/v1/app", R"({"revoke_tokens_before":null})"), 403, "forbidden");
 
-  const auto old_token = a_.token_for("alice", now_s() - 100);
-  const auto new_token = a_.token_for("alice", now_s());
+  const auto old_token = token_for(a_, "alice", now_s() - 100);
+  const auto new_token = token_for(a_, "alice", now_s());
   ASSERT_EQ(call_with(a_, old_token, "GET", "/v1/me").status, 200) << "warms this node's app cache";
   auto patched = call(a_, "server", "PATCH", "/v1/app", R"({"revoke_tokens_before":")" + ts_in(-50s) + "\"}");
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -278,7 +268,7 @@ TEST_F(UsersAdminE2E, AppSettingsRevokeAllUserTokensAndNeverShowTheSecret) {
   expect_error_envelope(call_with(a_, old_token, "GET", "/v1/me"), 401, "token_revoked");
   EXPECT_EQ(call_with(a_, new_token, "GET", "/v1/me").status, 200);
   EXPECT_EQ(call(a_, "server", "GET", "/v1/app").status, 200) << "server tokens are not revoked app-wide";
-  EXPECT_EQ(call_with(b_, b_.token_for("alice", now_s() - 100), "GET", "/v1/me").status, 200) << "app B untouched";
+  EXPECT_EQ(call_with(b_, token_for(b_, "alice", now_s() - 100), "GET", "/v1/me").status, 200) << "app B untouched";
   EXPECT_TRUE(call(b_, "server", "GET", "/v1/app").json()["app"]["revoke_tokens_before"].is_null());
 
   ASSERT_EQ(call(a_, "server", "PATCH", "/v1/app", R"({"revoke_tokens_before":null})").status, 200);
@@ -344,6 +334,19 @@ TEST_F(UsersAdminE2E, HardDeleteLeavesNothingOfTheUserReadable) {
   ASSERT_EQ(call(b_, "alice", "POST", "/v1/channels/messaging/gdpr/messages", R"({"id":"a1","text":"secret-text-one"})")
                 .status,
             201);
+  // Alice's reactions on bob's messages (two on b1; one in a channel she neither joined nor wrote in),
+  // and bob's reaction on alice's a1 (it goes with a1).
+  for (const char* type : {"like", "love"}) {
+    ASSERT_EQ(call(a_, "alice", "POST", "/v1/messages/b1/reactions", nlohmann::json{{"type", type}}.dump()).status, 201);
+  }
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/messages/b1/reactions", R"({"type":"like"})").status, 201);
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/messages/a1/reactions", R"({"type":"like"})").status, 201);
+  ASSERT_EQ(call(a_, "bob", "PUT", "/v1/channels/livestream/plaza", "{}").status, 201);
+  ASSERT_EQ(call(a_, "bob", "POST", "/v1/channels/livestream/plaza/messages", R"({"id":"p1","text":"plaza"})").status,
+            201);
+  ASSERT_EQ(call(a_, "alice", "POST", "/v1/messages/p1/reactions", R"({"type":"wow"})").status, 201);
+  const auto plaza_seq_before =
+      call(a_, "bob", "GET", "/v1/channels/livestream/plaza").json()["channel"]["last_seq"].get<int>();
   const auto seq_before =
       call(a_, "bob", "GET", "/v1/channels/messaging/gdpr").json()["channel"]["last_seq"].get<int>();
 
@@ -353,6 +356,7 @@ TEST_F(UsersAdminE2E, HardDeleteLeavesNothingOfTheUserReadable) {
   EXPECT_EQ(del.json()["mode"], "hard");
   EXPECT_EQ(del.json()["messages_deleted"], 3);
   EXPECT_EQ(del.json()["memberships_removed"], 1);
+  EXPECT_EQ(del.json()["reactions_removed"], 3) << "on other users' messages only";
 
   // Users endpoints.
   expect_error_envelope(call(a_, "server", "GET", "/v1/users/alice"), 404, "not_found");
@@ -383,11 +387,32 @@ TEST_F(UsersAdminE2E, HardDeleteLeavesNothingOfTheUserReadable) {
                     .json()["events"];
   std::vector<std::string> types;
   for (const auto& e : events) types.push_back(e["type"]);
-  EXPECT_EQ(types, (std::vector<std::string>{"message.deleted", "message.deleted", "member.removed"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"message.deleted", "message.deleted", "reaction.deleted",
+                                              "reaction.deleted", "member.removed"}));
   EXPECT_EQ(events[0]["hard_delete"], true);
+  for (std::size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i]["seq"], seq_before + 1 + static_cast<int>(i));
+  EXPECT_EQ(events[2]["message"]["id"], "b1");
+  EXPECT_EQ(events[2]["reaction"]["user_id"], "alice");
+  EXPECT_EQ(events[2]["reaction"]["type"], "like");
+  EXPECT_EQ(events[2]["message"]["reaction_counts"], (nlohmann::json{{"like", 1}, {"love", 1}}));
+  EXPECT_EQ(events[3]["reaction"]["type"], "love");
+  EXPECT_EQ(events[3]["message"]["reaction_counts"], (nlohmann::json{{"like", 1}}));
+  // Bob's message keeps only bob's reaction; nothing of alice's is in anyone's reads.
+  auto b1 = call(a_, "bob", "GET", "/v1/messages/b1").json()["message"];
+  EXPECT_EQ(b1["reaction_counts"], (nlohmann::json{{"like", 1}}));
+  ASSERT_EQ(b1["own_reactions"].size(), 1u);
+  // The channel she only reacted in: one reaction.deleted with its next seq, the count gone.
+  auto plaza_events = call(a_, "bob", "GET",
+                           "/v1/channels/livestream/plaza/events?after_seq=" + std::to_string(plaza_seq_before))
+                          .json()["events"];
+  ASSERT_EQ(plaza_events.size(), 1u) << plaza_events.dump();
+  EXPECT_EQ(plaza_events[0]["type"], "reaction.deleted");
+  EXPECT_EQ(plaza_events[0]["seq"], plaza_seq_before + 1);
+  EXPECT_EQ(plaza_events[0]["message"]["reaction_counts"], nlohmann::json::object());
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/messages/p1").json()["message"]["reaction_counts"], nlohmann::json::object());
   // The profile is gone too (nothing in any answer above), and old tokens are refused.
   expect_error_envelope(call(a_, "alice", "GET", "/v1/me"), 401, "token_revoked");
-  auto reborn = a_.token_for("alice", now_s() + 5);
+  auto reborn = token_for(a_, "alice", now_s() + 5);
   auto me = call_with(a_, reborn, "GET", "/v1/me");
   ASSERT_EQ(me.status, 200) << "the id may be used again with a new token: " << me.body;
   EXPECT_EQ(me.json()["unread_channels"], 0) << "no memberships, no read marks";

@@ -20,6 +20,9 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
                               const std::string& id, const nlohmann::json& body);
 /// GET /v1/channels/{type}/{id}
 Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id);
+/// The same inside the caller's transaction (the name already checked).
+Outcome read_channel_state(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+                           const std::string& id);
 /// The checks of a send that need no database: names, validation, limits; picks an id when none is given.
 std::variant<MessageDraft, protocol::ApiError> prepare_send(const Caller& caller, const std::string& type,
                                                             const std::string& id, const nlohmann::json& body);

@@ -13,6 +13,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 namespace parley::chat {
@@ -26,6 +29,18 @@ Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string
 /// POST /v1/sync {"channels":{cid: after_seq}, "limit"?} -> {"channels":{cid: {"events","has_more"} or
 /// {"error": envelope body}}}: every channel read in one snapshot; one channel's error does not fail the rest.
 Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
+
+/// Internal (no permission check; for the realtime feeds): up to `limit` events of the app's channel
+/// cid after seq `after`, in order, as (seq, JSON text).
+std::vector<std::pair<std::int64_t, std::string>> events_after(pqxx::connection& c, std::int64_t app_id,
+                                                               const std::string& cid, std::int64_t after, int limit);
+
+/// The replay of a WebSocket `watch` (needs read_channel): the channel state (as GET) and, when `after`
+/// is given, the events after it (at most kMaxReplay; more, or past the retention: "recovered": false and
+/// no events). Reply body: {"state", "last_seq", "recovered", "events":[...]}.
+inline constexpr int kMaxReplay = 1000;
+Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::string& cid,
+                      std::optional<std::int64_t> after);
 
 /// Deletes events older than retention_s (a prefix per channel); returns how many. One node at a time
 /// (transaction-scoped advisory lock); the others skip.

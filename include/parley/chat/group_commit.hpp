@@ -7,6 +7,7 @@
 // an acknowledged send is therefore always durable, and many sends share one
 // commit (one WAL flush) under load. With max_batch 1 each send is its own
 // transaction.
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_store.hpp"
 #include "parley/storage/db_pool.hpp"
 
@@ -38,7 +39,8 @@ struct GroupCommitStats {
 /// Owned by the Server next to the DbPool (which must be stopped first); used from every io thread.
 class GroupCommitter {
  public:
-  GroupCommitter(storage::DbPool& db, GroupCommitOptions options);
+  /// `events` (may be null) receives each committed send's events after the commit.
+  GroupCommitter(storage::DbPool& db, GroupCommitOptions options, EventPublisher* events = nullptr);
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
@@ -70,6 +72,7 @@ class GroupCommitter {
 
   storage::DbPool& db_;
   GroupCommitOptions options_;
+  EventPublisher* events_;
   mutable std::mutex mutex_;
   std::deque<std::unique_ptr<Pending>> queue_;
   std::size_t running_ = 0;

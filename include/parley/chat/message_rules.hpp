@@ -28,6 +28,9 @@ struct MessageDraft {
 /// Validates the body of a send; a server token must name the sender in "user_id".
 std::variant<MessageDraft, protocol::ApiError> validate_message(const nlohmann::json& body, const Caller& caller);
 
+/// Lowercase hex SHA-256 of `text`.
+std::string sha256_hex(const std::string& text);
+
 /// SHA-256 over the canonical JSON of everything a client sent (and the cid):
 /// the same id with the same hash is a retry, with another hash a conflict.
 std::string message_content_hash(const MessageDraft& m, const std::string& cid);

@@ -18,6 +18,13 @@ namespace parley::chat {
 void attach_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id,
                       nlohmann::json& messages);
 
+/// Removes every reaction of `user_id` on other users' messages of one channel inside the caller's
+/// transaction (the channel row already locked): each removal updates the message's reaction_counts
+/// and takes the channel's next seq for a reaction.deleted event. Returns how many were removed.
+/// Used by the user hard delete (GDPR); reactions on the user's own messages go with those messages.
+std::int64_t remove_user_reactions(pqxx::transaction_base& tx, std::int64_t app_id, std::int64_t channel_pk,
+                                   const std::string& cid, const std::string& user_id);
+
 /// POST /v1/messages/{id}/reactions {"type","score"?,"enforce_unique"?,"user_id"? (server)}
 /// -> 201 {"message","reaction"} (200 when the reaction existed).
 Outcome add_reaction(pqxx::connection& c, const Caller& caller, const std::string& message_id,

@@ -15,11 +15,20 @@ namespace parley::chat {
 
 /// to_char(column) as RFC 3339 UTC with milliseconds.
 std::string ts(const std::string& column);
+/// The transaction's now() rendered by ts().
+std::string now_ts(pqxx::transaction_base& tx);
 
 struct ChannelRow {
   std::int64_t pk = 0;
   nlohmann::json json;
 };
+
+/// Columns to select for read_channel() from the channels table aliased `alias` ("": unaliased);
+/// kChannelColumnCount of them, first in the row (more columns may follow).
+std::string channel_columns(const std::string& alias = "");
+inline constexpr int kChannelColumnCount = 12;
+/// The channel object of a row selected with channel_columns().
+ChannelRow read_channel(const pqxx::row& r);
 
 /// The channel (not deleted), optionally locked FOR UPDATE.
 std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
@@ -37,9 +46,19 @@ std::optional<std::int64_t> parse_seq(const std::map<std::string, std::string>& 
 int parse_limit(const std::map<std::string, std::string>& q, int def, int max,
                 std::optional<protocol::ApiError>& error);
 
+/// Checks a channel's "name" (a string of at most 200 bytes) and "custom" (an object of at most
+/// 5 KiB) where `fields` has them.
+std::optional<protocol::ApiError> check_name_and_custom(const nlohmann::json& fields);
+
 /// Columns to select (from messages aliased m) for read_message().
 extern const std::string kMessageColumns;
 nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
+
+/// A page of the messages (aliased m) matching `where`, bounded by before_seq / after_seq: the
+/// newest page unless after_seq is given, ascending by seq either way. {"messages","has_more"},
+/// reactions not attached yet.
+nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
+                            std::optional<std::int64_t> before_seq, std::optional<std::int64_t> after_seq, int limit);
 
 /// True for callers who moderate the channel (server, app admin, channel owner or moderator).
 bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch);

@@ -2,6 +2,7 @@
 // What every chat REST route file shares: authentication of the caller, the
 // rendering of a chat Outcome, and db_route(), which wraps one synchronous
 // chat operation run on the DbPool.
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/outcome.hpp"
 #include "parley/http/chat_routes.hpp"
 
@@ -59,8 +60,15 @@ Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
       PARLEY_JSON_BODY(ctx, parsed);
       body = parsed;
     }
-    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body](pqxx::connection& c) {
-      return op(c, caller, params, query, body);
+    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body,
+                 events = &deps.events](pqxx::connection& c) {
+      // The events the operation logged go to watchers once it has committed (it answers a Reply).
+      chat::EventCapture capture(caller.app_id);
+      auto outcome = op(c, caller, params, query, body);
+      if (std::holds_alternative<chat::Reply>(outcome)) {
+        if (auto committed = capture.take(); !committed.empty()) events->publish(std::move(committed));
+      }
+      return outcome;
     };
     co_return render(co_await deps.db.run(std::move(call)));
   });

@@ -13,6 +13,7 @@ struct ChatRouteDeps {
   auth::Authenticator& authenticator;
   storage::DbPool& db;
   chat::GroupCommitter& sends;  // message sends go through group commit
+  chat::EventPublisher& events;  // committed channel events -> watchers (the realtime Hub)
 };
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps);

@@ -2,6 +2,8 @@
 // Accepts WebSocket upgrades at /v1/connect: authenticates the api key and
 // token, completes the handshake and runs a WsSession on the connection's thread.
 #include "parley/auth/authenticator.hpp"
+#include "parley/chat/group_commit.hpp"
+#include "parley/realtime/hub.hpp"
 #include "parley/net/server_context.hpp"
 
 namespace parley::ws {
@@ -13,6 +15,9 @@ struct WsDeps {
   net::ConnectionRegistry& connections;
   auth::Authenticator& authenticator;
   std::string node_id;
+  storage::DbPool& db;
+  chat::GroupCommitter& sends;
+  realtime::Hub& hub;
 };
 
 class WsGateway final : public net::WebSocketUpgrader {

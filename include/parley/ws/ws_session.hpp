@@ -10,6 +10,7 @@
 #include "parley/auth/authenticator.hpp"
 #include "parley/protocol/api_error.hpp"
 #include "parley/ws/ws_gateway.hpp"
+#include "parley/realtime/hub.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -18,6 +19,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace parley::ws {
 
@@ -35,7 +39,7 @@ enum class CloseCode : std::uint16_t {
 };
 
 template <class Stream>
-class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
+class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public realtime::Watcher {
  public:
   using Frame = std::shared_ptr<const std::string>;
 
@@ -51,6 +55,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   void close(CloseCode code, bool flush);
   /// connection.draining with a jittered reconnect_in_ms, then close 1001.
   void drain();
+  /// From the Hub, on this connection's thread: an event of a watched channel.
+  void on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) override;
 
  private:
   boost::asio::awaitable<void> read_loop();
@@ -59,6 +65,21 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   void reply_ok(const nlohmann::json& id, nlohmann::json result);
   void reply_error(const nlohmann::json& id, const protocol::ApiError& error);
   void send_json(const nlohmann::json& j);
+  chat::Caller caller() const;
+  boost::asio::awaitable<void> op_watch(nlohmann::json id, nlohmann::json request);
+  void op_unwatch(const nlohmann::json& id, const nlohmann::json& request);
+  boost::asio::awaitable<void> op_send(nlohmann::json id, nlohmann::json request);
+  boost::asio::awaitable<void> op_read(nlohmann::json id, nlohmann::json request);
+  void unwatch_all();
+
+  /// A watched channel. Until its watch has read PostgreSQL (ready), live events are held back;
+  /// afterwards only seqs above `last` pass (no duplicate after a replay).
+  struct Watch {
+    std::string cid;
+    std::int64_t last = 0;
+    bool ready = false;
+    std::vector<std::pair<std::int64_t, realtime::Frame>> held;
+  };
 
   boost::beast::websocket::stream<Stream> ws_;
   WsDeps& deps_;
@@ -70,6 +91,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   std::optional<CloseCode> close_code_;
   bool close_flush_ = true;
   bool stopped_ = false;
+  std::size_t shard_ = 0;
+  std::unordered_map<std::string, Watch> watches_;  // by hub key
 };
 
 }  // namespace parley::ws

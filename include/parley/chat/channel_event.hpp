@@ -1,0 +1,51 @@
+#pragma once
+// Committed channel events on their way out to watchers (fan-out), and the
+// capture that collects them while a chat operation runs.
+//
+// append_event() (store_support) records every event it writes into the
+// innermost EventCapture of the current thread. The caller that owns the
+// transaction publishes the captured events only after its commit, so a
+// watcher never sees an event that was rolled back. Each event's JSON is
+// serialized once, when it is written, and that one buffer is what every
+// watcher on every node receives.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace parley::chat {
+
+struct ChannelEvent {
+  std::int64_t app_id = 0;
+  std::string cid;
+  std::int64_t seq = 0;  // 0: ephemeral (typing, read receipts): not ordered, not stored
+  std::shared_ptr<const std::string> frame;  // the event as sent to clients
+};
+
+/// Where committed events go (the realtime Hub). Thread-safe; never blocks.
+class EventPublisher {
+ public:
+  virtual ~EventPublisher() = default;
+  virtual void publish(std::vector<ChannelEvent> events) = 0;
+};
+
+/// Collects the events appended on this thread while it lives (innermost capture wins).
+class EventCapture {
+ public:
+  explicit EventCapture(std::int64_t app_id);
+  ~EventCapture();
+  EventCapture(const EventCapture&) = delete;
+  EventCapture& operator=(const EventCapture&) = delete;
+
+  /// The capture events go to on this thread, or null.
+  static EventCapture* current();
+  void record(const std::string& cid, std::int64_t seq, std::string frame);
+  std::vector<ChannelEvent> take() { return std::move(events_); }
+
+ private:
+  std::int64_t app_id_;
+  EventCapture* outer_;
+  std::vector<ChannelEvent> events_;
+};
+
+}  // namespace parley::chat

@@ -1,0 +1,248 @@
+// Real-time fan-out end to end: two parley nodes sharing one PostgreSQL and one
+// Redis, real WebSocket clients, REST and WebSocket writers.
+#include "e2e_fixture.hpp"
+#include "support/ws_client.hpp"
+
+#include <atomic>
+#include <thread>
+
+using namespace parley::test;
+
+class RealtimeE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_.start();
+    for (auto* port : {&port_a_, &port_b_}) *port = free_port();
+    node_a_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_a_, db_.url(), redis_.url(), {"--migrate"}));
+    node_a_->start();
+    node_a_->wait_healthy();
+    node_b_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_b_, db_.url(), redis_.url()));
+    node_b_->start();
+    node_b_->wait_healthy();
+    app_ = make_test_app(port_a_, db_.url(), "rt-a", {"alice", "bob", "carol", "mallory"});
+  }
+
+  /// A connected client of `user` on `port`, past its connection.ok (returned in `ok` when given).
+  std::unique_ptr<WsClient> connect(std::uint16_t port, const std::string& user, nlohmann::json* ok = nullptr,
+                                    const TestApp* app = nullptr) {
+    const TestApp& a = app ? *app : app_;
+    auto ws = std::make_unique<WsClient>();
+    EXPECT_EQ(ws->connect(port, "/v1/connect?api_key=" + a.keys.api_key + "&token=" + a.user_tokens.at(user)), 101);
+    auto first = ws->read_json();
+    EXPECT_EQ(first["type"], "connection.ok") << first;
+    if (ok) *ok = first;
+    return ws;
+  }
+
+  HttpResponse rest(std::uint16_t port, const std::string& who, const std::string& method, const std::string& target,
+                    const std::string& body = "", const TestApp* app = nullptr) {
+    return http_request(port, method, target, body, (app ? *app : app_).as(who));
+  }
+
+  void make_channel(const std::string& id, const std::string& members) {
+    auto r = rest(port_a_, "alice", "PUT", "/v1/channels/messaging/" + id, R"({"members":)" + members + "}");
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
+  /// Reads events until `count` of type message.new arrived; returns their seqs in arrival order.
+  static std::vector<std::int64_t> read_new_seqs(WsClient& ws, std::size_t count,
+                                                 std::chrono::milliseconds timeout = 15s) {
+    std::vector<std::int64_t> seqs;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (seqs.size() < count && std::chrono::steady_clock::now() < deadline) {
+      if (!ws.wait_for_message(100ms)) continue;
+      const auto m = ws.read_json();
+      if (m["type"] == "message.new") seqs.push_back(m["seq"].get<std::int64_t>());
+    }
+    return seqs;
+  }
+
+  /// True when no message.new arrives within `quiet`.
+  static bool no_more_messages(WsClient& ws, std::chrono::milliseconds quiet = 500ms) {
+    const auto deadline = std::chrono::steady_clock::now() + quiet;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!ws.wait_for_message(50ms)) continue;
+      const auto m = ws.read_json();
+      if (m["type"] == "message.new") {
+        ADD_FAILURE() << "unexpected " << m;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static std::vector<std::int64_t> range(std::int64_t from, std::int64_t to) {
+    std::vector<std::int64_t> r;
+    for (auto i = from; i <= to; ++i) r.push_back(i);
+    return r;
+  }
+
+  ScratchDatabase db_;
+  RedisProcess redis_;
+  std::uint16_t port_a_ = 0, port_b_ = 0;
+  std::unique_ptr<ParleyProcess> node_a_, node_b_;
+  TestApp app_;
+};
+
+TEST_F(RealtimeE2E, ConnectionOkCarriesTheUnreadTotal) {
+  make_channel("unread", R"(["alice","bob"])");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/unread/messages", R"({"text":"hi"})").status, 201);
+  }
+  nlohmann::json ok;
+  auto bob = connect(port_b_, "bob", &ok);
+  EXPECT_EQ(ok["me"]["total_unread_count"], 2) << ok;
+  EXPECT_EQ(ok["me"]["unread_channels"], 1) << ok;
+  EXPECT_EQ(ok["user"]["id"], "bob") << ok;
+}
+
+TEST_F(RealtimeE2E, EveryEventReachesWatchersOnBothNodesInOrder) {
+  make_channel("team", R"(["alice","bob","carol"])");
+  auto bob = connect(port_b_, "bob");
+  auto carol = connect(port_a_, "carol");
+  for (auto* ws : {bob.get(), carol.get()}) {
+    const auto ack = ws->request({{"op", "watch"}, {"channels", {{"messaging:team", nullptr}}}});
+    ASSERT_EQ(ack["ok"], true) << ack;
+    EXPECT_EQ(ack["result"]["channels"]["messaging:team"]["recovered"], true) << ack;
+    EXPECT_EQ(ack["result"]["channels"]["messaging:team"]["last_seq"], 0) << ack;
+    EXPECT_EQ(ack["result"]["channels"]["messaging:team"]["state"]["channel"]["cid"], "messaging:team") << ack;
+  }
+  // Writers on both nodes: REST through either, and WebSocket sends.
+  for (int i = 0; i < 10; ++i) {
+    const auto port = i % 2 ? port_a_ : port_b_;
+    ASSERT_EQ(rest(port, "alice", "POST", "/v1/channels/messaging/team/messages", R"({"text":"rest"})").status, 201);
+  }
+  auto alice = connect(port_b_, "alice");
+  for (int i = 0; i < 5; ++i) {
+    const auto ack = alice->request({{"op", "send"}, {"cid", "messaging:team"}, {"message", {{"text", "ws"}}}});
+    ASSERT_EQ(ack["ok"], true) << ack;
+    EXPECT_EQ(ack["result"]["message"]["seq"], 11 + i) << ack;
+  }
+  EXPECT_EQ(read_new_seqs(*bob, 15), range(1, 15)) << "node B watcher";
+  EXPECT_EQ(read_new_seqs(*carol, 15), range(1, 15)) << "node A watcher";
+  EXPECT_TRUE(no_more_messages(*bob));
+  EXPECT_TRUE(no_more_messages(*carol));
+  // Other kinds of events travel the same way, with their seq.
+  ASSERT_EQ(rest(port_a_, "alice", "PATCH", "/v1/channels/messaging/team", R"({"set":{"name":"Team"}})").status, 200);
+  const auto updated = bob->read_until_type("channel.updated");
+  EXPECT_EQ(updated["seq"], 16) << updated;
+  EXPECT_EQ(updated["channel"]["name"], "Team") << updated;
+}
+
+TEST_F(RealtimeE2E, WatchWithAfterSeqReplaysThenGoesLiveWithoutGapOrDuplicate) {
+  make_channel("replay", R"(["alice","bob"])");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/replay/messages", R"({"text":"before"})").status,
+              201);
+  }
+  // A writer keeps sending through node A while bob (re)watches on node B from seq 2.
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{5};
+  std::thread writer([&] {
+    HttpConnection conn(port_a_);
+    while (!stop && sent < 45) {
+      auto r = conn.request("POST", "/v1/channels/messaging/replay/messages", R"({"text":"during"})", app_.as("alice"));
+      if (r.status == 201) ++sent;
+    }
+  });
+  auto bob = connect(port_b_, "bob");
+  const auto ack = bob->request({{"op", "watch"}, {"channels", {{"messaging:replay", 2}}}});
+  ASSERT_EQ(ack["ok"], true) << ack;
+  EXPECT_EQ(ack["result"]["channels"]["messaging:replay"]["recovered"], true);
+  writer.join();
+  const auto total = sent.load();
+  // The missed events (3..) and the live ones, each exactly once, in seq order.
+  EXPECT_EQ(read_new_seqs(*bob, static_cast<std::size_t>(total - 2)), range(3, total));
+  EXPECT_TRUE(no_more_messages(*bob));
+}
+
+TEST_F(RealtimeE2E, EveryMessageArrivesAcrossARedisRestart) {
+  make_channel("storm", R"(["alice","bob"])");
+  auto bob = connect(port_b_, "bob");
+  ASSERT_EQ(bob->request({{"op", "watch"}, {"channels", {{"messaging:storm", 0}}}})["ok"], true);
+  auto send = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/storm/messages", R"({"text":"x"})").status, 201);
+    }
+  };
+  send(10);
+  EXPECT_EQ(read_new_seqs(*bob, 10), range(1, 10));
+  redis_.kill();
+  send(10);  // node A stores them; Redis is gone, so node B hears nothing of them for now
+  redis_.start();
+  // Once both nodes are back on Redis, node B fills what it missed from PostgreSQL.
+  ASSERT_TRUE(eventually([&] { return http_request(port_b_, "GET", "/readyz").status == 200; }, 15s));
+  ASSERT_TRUE(eventually([&] { return http_request(port_a_, "GET", "/readyz").status == 200; }, 15s));
+  send(5);
+  EXPECT_EQ(read_new_seqs(*bob, 15, 20s), range(11, 25));
+  EXPECT_TRUE(no_more_messages(*bob));
+}
+
+TEST_F(RealtimeE2E, ReadReceiptsUnwatchAndErrors) {
+  make_channel("rr", R"(["alice","bob"])");
+  make_channel("private", R"(["alice"])");
+  auto alice = connect(port_a_, "alice");
+  auto bob = connect(port_b_, "bob");
+  ASSERT_EQ(alice->request({{"op", "watch"}, {"channels", {{"messaging:rr", nullptr}}}})["ok"], true);
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/rr/messages", R"({"text":"read me"})").status, 201);
+  alice->read_until_type("message.new");
+  const auto read = bob->request({{"op", "read"}, {"cid", "messaging:rr"}});
+  ASSERT_EQ(read["ok"], true) << read;
+  EXPECT_EQ(read["result"]["read"]["last_read_seq"], 1) << read;
+  const auto receipt = alice->read_until_type("message.read");
+  EXPECT_EQ(receipt["user"]["id"], "bob") << receipt;
+  EXPECT_EQ(receipt["cid"], "messaging:rr") << receipt;
+  EXPECT_EQ(receipt["last_read_seq"], 1) << receipt;
+
+  // A channel bob may not read: a per-channel error, and nothing of it is delivered.
+  const auto denied = bob->request({{"op", "watch"}, {"channels", {{"messaging:private", nullptr}, {"messaging:rr", nullptr}}}});
+  ASSERT_EQ(denied["ok"], true) << denied;
+  EXPECT_EQ(denied["result"]["channels"]["messaging:private"]["error"]["status"], 403) << denied;
+  EXPECT_EQ(denied["result"]["channels"]["messaging:rr"]["recovered"], true) << denied;
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/private/messages", R"({"text":"secret"})").status,
+            201);
+  EXPECT_TRUE(no_more_messages(*bob));
+
+  // Unwatch: nothing more from that channel.
+  ASSERT_EQ(bob->request({{"op", "unwatch"}, {"cids", {"messaging:rr"}}})["ok"], true);
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/rr/messages", R"({"text":"gone"})").status, 201);
+  EXPECT_TRUE(no_more_messages(*bob));
+
+  // Malformed requests get error acks and the connection lives on.
+  for (const auto& bad : {nlohmann::json{{"op", "watch"}},
+                          nlohmann::json{{"op", "watch"}, {"channels", nlohmann::json::object()}},
+                          nlohmann::json{{"op", "watch"}, {"channels", {{"messaging:rr", -1}}}},
+                          nlohmann::json{{"op", "watch"}, {"channels", {{"messaging:rr", "x"}}}},
+                          nlohmann::json{{"op", "send"}, {"cid", "nocolon"}, {"message", {{"text", "x"}}}},
+                          nlohmann::json{{"op", "send"}, {"cid", "messaging:rr"}},
+                          nlohmann::json{{"op", "send"}, {"cid", "messaging:rr"}, {"message", {{"text", 5}}}},
+                          nlohmann::json{{"op", "read"}, {"cid", 7}},
+                          nlohmann::json{{"op", "unwatch"}, {"cids", "messaging:rr"}}}) {
+    const auto ack = bob->request(bad);
+    EXPECT_EQ(ack["ok"], false) << bad << " -> " << ack;
+    EXPECT_EQ(ack["error"]["status"], 400) << ack;
+  }
+  nlohmann::json too_many = {{"op", "watch"}, {"channels", nlohmann::json::object()}};
+  for (int i = 0; i < 101; ++i) too_many["channels"]["messaging:c" + std::to_string(i)] = nullptr;
+  EXPECT_EQ(bob->request(too_many)["ok"], false);
+  const auto not_member_send = bob->request({{"op", "send"}, {"cid", "messaging:private"}, {"message", {{"text", "x"}}}});
+  EXPECT_EQ(not_member_send["ok"], false);
+  EXPECT_EQ(not_member_send["error"]["status"], 403) << not_member_send;
+  EXPECT_EQ(bob->request({{"op", "ping"}})["ok"], true);
+}
+
+TEST_F(RealtimeE2E, TenantsNeverReceiveEachOthersEvents) {
+  const TestApp other = make_test_app(port_a_, db_.url(), "rt-b", {"alice", "bob"});
+  make_channel("same", R"(["alice","bob"])");
+  auto r = rest(port_a_, "alice", "PUT", "/v1/channels/messaging/same", R"({"members":["alice","bob"]})", &other);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto their_bob = connect(port_b_, "bob", nullptr, &other);
+  ASSERT_EQ(their_bob->request({{"op", "watch"}, {"channels", {{"messaging:same", nullptr}}}})["ok"], true);
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/same/messages", R"({"text":"for app A"})").status,
+            201);
+  EXPECT_TRUE(no_more_messages(*their_bob, 800ms));
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/same/messages", R"({"text":"for B"})", &other).status,
+            201);
+  const auto got = their_bob->read_until_type("message.new");
+  EXPECT_EQ(got["message"]["text"], "for B");
+}
