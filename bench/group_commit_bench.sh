@@ -4,13 +4,14 @@
 # against a throwaway PostgreSQL with fsync on (as in production). Each setting
 # runs into 1 channel (every send contends for one channel row) and into 16.
 #
-# Usage: bench/group_commit_bench.sh [DURATION_S] [CONNECTIONS] [GROUP_MAX]
+# Usage: bench/group_commit_bench.sh [DURATION_S] [CONNECTIONS] [GROUP_MAX] [GROUP_BATCHES]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/services.sh
 duration=${1:-10}
 conns=${2:-64}
 group_max=${3:-64}
+group_batches=${4:-2}
 bin=build/release/parley
 [[ -x $bin ]] || { echo "build the Release binary first (./scripts/dev --check builds it)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "apt-get install wrk" >&2; exit 1; }
@@ -53,6 +54,6 @@ run() {  # run GROUP_MAX BATCHES CHANNELS
 }
 
 run 1 16 1
-run "$group_max" 2 1
+run "$group_max" "$group_batches" 1
 run 1 16 16
-run "$group_max" 2 16
+run "$group_max" "$group_batches" 16

@@ -54,7 +54,7 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
       (!claims.iat || *claims.iat < *app->revoke_tokens_before_s)) {
     co_return ApiError{"token_revoked", 401, "token was revoked"};
   }
-  Identity identity{app, claims.server, claims.user_id, claims.iat, "user"};
+  Identity identity{app, claims.server, claims.user_id, claims.iat, "user", claims.exp};
   if (!claims.server) {
     if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
     auto load = [app_id = app->id, user_id = claims.user_id](pqxx::connection& c) {

@@ -175,18 +175,15 @@ Outcome send_message(pqxx::connection& c, const Caller& caller, const std::strin
 Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                       const std::map<std::string, std::string>& query) {
   if (auto e = check_channel_name(type, id)) return *e;
-  std::optional<ApiError> bad;
-  const auto before = parse_seq(query, "before_seq", bad);
-  const auto after = parse_seq(query, "after_seq", bad);
-  const int limit = parse_limit(query, 50, 200, bad);
-  if (bad) return *bad;
+  SeqPage bounds;
+  if (auto bad = parse_seq_page(query, bounds)) return *bad;
   pqxx::read_transaction tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   const std::string where =
       "m.channel_pk = " + std::to_string(ch->pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)";
-  auto page = message_page(tx, where, type + ":" + id, before, after, limit);
+  auto page = message_page(tx, where, type + ":" + id, bounds);
   attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
   return Reply{200, std::move(page)};
 }

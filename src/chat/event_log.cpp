@@ -2,6 +2,7 @@
 
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_store.hpp"
+#include "parley/chat/channel_types.hpp"
 #include "parley/chat/store_support.hpp"
 
 #include <pqxx/pqxx>
@@ -130,6 +131,8 @@ Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::stri
   auto& body = std::get<Reply>(state).body;
   const std::int64_t last_seq = body["channel"]["last_seq"].get<std::int64_t>();
   nlohmann::json result = {{"last_seq", last_seq}, {"recovered", true}, {"events", nlohmann::json::array()}};
+  const auto config = load_channel_type(tx, caller.app_id, type);
+  result["switches"] = config ? config->switches : nlohmann::json::object();
   if (after && *after < last_seq) {
     auto replay = read_events(tx, caller, type, id, *after, kMaxReplay);
     if (auto* err = std::get_if<ApiError>(&replay); err != nullptr && err->status != 410) return *err;

@@ -299,11 +299,8 @@ Outcome delete_reaction(pqxx::connection& c, const Caller& caller, const std::st
 
 Outcome list_replies(pqxx::connection& c, const Caller& caller, const std::string& message_id,
                      const std::map<std::string, std::string>& query) {
-  std::optional<ApiError> bad;
-  const auto before = parse_seq(query, "before_seq", bad);
-  const auto after = parse_seq(query, "after_seq", bad);
-  const int limit = parse_limit(query, 50, 200, bad);
-  if (bad) return *bad;
+  SeqPage bounds;
+  if (auto bad = parse_seq_page(query, bounds)) return *bad;
   pqxx::read_transaction tx(c);
   auto found = find_target(tx, caller, message_id, false);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
@@ -311,7 +308,7 @@ Outcome list_replies(pqxx::connection& c, const Caller& caller, const std::strin
   if (auto denied = authorize(tx, caller, t.type, t.channel, kReadChannel)) return *denied;
   const std::string where = "m.app_id = " + std::to_string(caller.app_id) + " AND m.parent_id = " +
                             tx.quote(message_id) + " AND m.channel_pk = " + std::to_string(t.channel.pk);
-  auto page = message_page(tx, where, t.cid, before, after, limit);  // like channel history
+  auto page = message_page(tx, where, t.cid, bounds);  // like channel history
   attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
   return Reply{200, std::move(page)};
 }

@@ -149,12 +149,21 @@ nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
           {"deleted_at", deleted ? nlohmann::json(r[14].c_str()) : nlohmann::json(nullptr)}};
 }
 
+std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page) {
+  std::optional<ApiError> bad;
+  page.before_seq = parse_seq(q, "before_seq", bad);
+  page.after_seq = parse_seq(q, "after_seq", bad);
+  page.limit = parse_limit(q, 50, 200, bad);
+  return bad;
+}
+
 nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
-                            std::optional<std::int64_t> before_seq, std::optional<std::int64_t> after_seq, int limit) {
+                            const SeqPage& page) {
+  const int limit = page.limit;
   std::string bounded = where;
-  if (before_seq) bounded += " AND m.seq < " + std::to_string(*before_seq);
-  if (after_seq) bounded += " AND m.seq > " + std::to_string(*after_seq);
-  const bool newest = !after_seq;
+  if (page.before_seq) bounded += " AND m.seq < " + std::to_string(*page.before_seq);
+  if (page.after_seq) bounded += " AND m.seq > " + std::to_string(*page.after_seq);
+  const bool newest = !page.after_seq;
   const auto rows =
       tx.exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + bounded + " ORDER BY m.seq " +
               (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1) + ") page ORDER BY seq");

@@ -29,6 +29,8 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxWatchPerOp = 100;    // channels in one watch request
 constexpr std::size_t kMaxWatches = 1000;      // channels watched by one connection
 constexpr std::size_t kMaxHeld = 1024;         // live events held back while a watch reads PostgreSQL
+constexpr auto kTypingTimeout = std::chrono::seconds(7);     // typing.stop sent by the server without a refresh
+constexpr auto kTypingMinInterval = std::chrono::seconds(2); // at most one typing.start relayed per user, channel
 
 // The answer to a DbPool call that failed: 503 when the database is unavailable, 500 otherwise.
 ApiError db_failure(const std::exception& e) {
@@ -47,7 +49,9 @@ WsSession<Stream>::WsSession(websocket::stream<Stream> ws, WsDeps& deps, auth::I
       deps_(deps),
       identity_(std::move(identity)),
       connection_id_(std::move(connection_id)),
-      wake_(ws_.get_executor()) {
+      wake_(ws_.get_executor()),
+      expiry_(ws_.get_executor()) {
+  own_user_marker_ = "\"user\":{\"id\":\"" + identity_.user_id + "\"}";
   shard_ = deps_.hub.shard_of(
       static_cast<asio::io_context&>(asio::query(ws_.get_executor(), asio::execution::context)));
   deps_.metrics.ws_connections_open.fetch_add(1);
@@ -136,10 +140,12 @@ asio::awaitable<void> WsSession<Stream>::run() {
                {"server_time", protocol::now_timestamp()}});
   }
   asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+  if (identity_.exp) asio::co_spawn(ws_.get_executor(), [self]() { return self->expiry_loop(); }, asio::detached);
   co_await read_loop();
   stopped_ = true;
   unwatch_all();
   wake_.cancel();
+  expiry_.cancel();
 }
 
 template <class Stream>
@@ -246,6 +252,18 @@ void WsSession<Stream>::handle_text(std::string_view text) {
     asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_send(id, frame); }, asio::detached);
     return;
   }
+  if (name == "typing.start" || name == "typing.stop") {
+    op_typing(id, frame, name == "typing.start");
+    return;
+  }
+  if (name == "delivered") {
+    op_delivered(id, frame);
+    return;
+  }
+  if (name == "refresh") {
+    asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_refresh(id, frame); }, asio::detached);
+    return;
+  }
   if (name == "read") {
     asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_read(id, frame); }, asio::detached);
     return;
@@ -274,13 +292,19 @@ void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t se
   if (seq > 0) {
     if (seq <= w.last) return;  // already sent (replay) or a duplicate
     w.last = seq;
+  } else if (!identity_.server && frame->find("\"type\":\"typing.") != std::string::npos &&
+             frame->find(own_user_marker_) != std::string::npos) {
+    return;  // typing is relayed to the others, not echoed to the typist
   }
   send(frame);
 }
 
 template <class Stream>
 void WsSession<Stream>::unwatch_all() {
-  for (auto& [key, w] : watches_) deps_.hub.unwatch(shard_, this, key);
+  for (auto& [key, w] : watches_) {
+    stop_typing(w);
+    deps_.hub.unwatch(shard_, this, key);
+  }
   watches_.clear();
 }
 
@@ -369,6 +393,8 @@ asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::j
     Watch& watch = w->second;
     watch.last = last_seq;
     watch.ready = true;
+    watch.typing_events = body["switches"].value("typing_events", true);
+    watch.delivery_events = body["switches"].value("delivery_events", true);
     auto held = std::move(watch.held);
     watch.held.clear();
     for (auto& [seq, frame] : held) on_channel_event(key, seq, frame);  // then live, without duplicates
@@ -388,6 +414,7 @@ void WsSession<Stream>::op_unwatch(const nlohmann::json& id, const nlohmann::jso
     if (!cid.is_string()) continue;
     const std::string key = realtime::channel_key(identity_.app->id, cid.get<std::string>());
     if (auto w = watches_.find(key); w != watches_.end()) {
+      stop_typing(w->second);
       deps_.hub.unwatch(shard_, this, key);
       watches_.erase(w);
     }
@@ -473,6 +500,169 @@ asio::awaitable<void> WsSession<Stream>::op_read(nlohmann::json id, nlohmann::js
     reply_error(id, *err);
   } else {
     reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
+  }
+}
+
+template <class Stream>
+void WsSession<Stream>::publish_ephemeral(const std::string& cid, nlohmann::json event) {
+  event["cid"] = cid;
+  event["user"] = {{"id", identity_.user_id}};
+  event["created_at"] = protocol::now_timestamp();
+  deps_.hub.publish({{identity_.app->id, cid, 0, std::make_shared<const std::string>(event.dump())}});
+}
+
+template <class Stream>
+void WsSession<Stream>::stop_typing(Watch& watch) {
+  if (!watch.typing) return;
+  watch.typing = false;
+  if (watch.typing_timer) watch.typing_timer->cancel();
+  nlohmann::json event = {{"type", "typing.stop"}};
+  if (!watch.typing_parent.empty()) event["parent_id"] = watch.typing_parent;
+  publish_ephemeral(watch.cid, std::move(event));
+}
+
+// {"op":"typing.start"|"typing.stop","cid","parent_id"?}: relayed to the channel's other watchers.
+template <class Stream>
+void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start) {
+  const auto cid = request.find("cid");
+  if (cid == request.end() || !cid->is_string()) {
+    reply_error(id, ApiError::invalid_request("cid must be \"type:id\""));
+    return;
+  }
+  if (identity_.server) {
+    reply_error(id, ApiError::invalid_request("typing belongs to users; use a user token"));
+    return;
+  }
+  auto w = watches_.find(realtime::channel_key(identity_.app->id, cid->get<std::string>()));
+  if (w == watches_.end() || !w->second.ready) {
+    reply_error(id, ApiError::invalid_request("watch " + cid->get<std::string>().substr(0, 140) + " first"));
+    return;
+  }
+  Watch& watch = w->second;
+  if (!watch.typing_events) {
+    reply_error(id, ApiError::invalid_request("typing events are off for this channel type", {{"switch", "typing_events"}}));
+    return;
+  }
+  std::string parent;
+  if (auto p = request.find("parent_id"); p != request.end() && !p->is_null()) {
+    if (!p->is_string() || p->get_ref<const std::string&>().size() > 64) {
+      reply_error(id, ApiError::invalid_request("parent_id must be a message id"));
+      return;
+    }
+    parent = p->get<std::string>();
+  }
+  if (!start) {
+    stop_typing(watch);
+    reply_ok(id, nlohmann::json::object());
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  // Refreshes within 2 s are not relayed (at most one start per 2 s), but they keep the typing alive.
+  const bool relay = !watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval;
+  if (relay) {
+    nlohmann::json event = {{"type", "typing.start"}};
+    if (!parent.empty()) event["parent_id"] = parent;
+    publish_ephemeral(watch.cid, std::move(event));
+    watch.typing_started = now;
+  }
+  watch.typing = true;
+  watch.typing_parent = parent;
+  if (!watch.typing_timer) watch.typing_timer = std::make_shared<asio::steady_timer>(ws_.get_executor());
+  watch.typing_timer->expires_after(kTypingTimeout);
+  const std::string key = w->first;
+  watch.typing_timer->async_wait(
+      [weak = this->weak_from_this(), key](const boost::system::error_code& ec) {
+        if (ec) return;
+        auto self = weak.lock();
+        if (!self) return;
+        if (auto it = self->watches_.find(key); it != self->watches_.end()) self->stop_typing(it->second);
+      });
+  reply_ok(id, {{"relayed", relay}});
+}
+
+// {"op":"delivered","cid","seq"}: message.delivered to the channel's watchers (types with delivery_events).
+template <class Stream>
+void WsSession<Stream>::op_delivered(const nlohmann::json& id, const nlohmann::json& request) {
+  const auto cid = request.find("cid");
+  const auto seq = request.find("seq");
+  if (cid == request.end() || !cid->is_string() || seq == request.end() || !seq->is_number_integer() ||
+      seq->get<std::int64_t>() < 0) {
+    reply_error(id, ApiError::invalid_request("delivered needs \"cid\" and a non-negative integer \"seq\""));
+    return;
+  }
+  if (identity_.server) {
+    reply_error(id, ApiError::invalid_request("delivery receipts belong to users; use a user token"));
+    return;
+  }
+  auto w = watches_.find(realtime::channel_key(identity_.app->id, cid->get<std::string>()));
+  if (w == watches_.end() || !w->second.ready) {
+    reply_error(id, ApiError::invalid_request("watch " + cid->get<std::string>().substr(0, 140) + " first"));
+    return;
+  }
+  if (!w->second.delivery_events) {
+    reply_error(id, ApiError::invalid_request("delivery events are off for this channel type",
+                                              {{"switch", "delivery_events"}}));
+    return;
+  }
+  const std::int64_t delivered = std::min(seq->get<std::int64_t>(), w->second.last);
+  publish_ephemeral(w->second.cid, {{"type", "message.delivered"}, {"last_delivered_seq", delivered}});
+  reply_ok(id, {{"last_delivered_seq", delivered}});
+}
+
+// {"op":"refresh","token"}: a newer token of the same user (or server) before the old one expires.
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::op_refresh(nlohmann::json id, nlohmann::json request) {
+  auto self = this->shared_from_this();
+  const auto token = request.find("token");
+  if (token == request.end() || !token->is_string()) {
+    reply_error(id, ApiError::invalid_request("refresh needs a \"token\""));
+    co_return;
+  }
+  const std::string api_key = identity_.app->api_key;
+  const std::string jwt = token->get<std::string>();
+  std::variant<auth::Identity, ApiError> verdict;
+  try {
+    verdict = co_await deps_.authenticator.authenticate(api_key, jwt);
+  } catch (const std::exception& e) {
+    reply_error(id, db_failure(e));
+    co_return;
+  }
+  if (auto* err = std::get_if<ApiError>(&verdict)) {
+    reply_error(id, *err);
+    co_return;
+  }
+  auto& fresh = std::get<auth::Identity>(verdict);
+  if (fresh.server != identity_.server || fresh.user_id != identity_.user_id) {
+    reply_error(id, ApiError{"forbidden", 403, "the new token is for another user"});
+    co_return;
+  }
+  const bool had_expiry = identity_.exp.has_value();
+  identity_.exp = fresh.exp;
+  identity_.iat = fresh.iat;
+  identity_.role = fresh.role;
+  expiry_.cancel();  // the loop re-reads exp
+  if (!had_expiry && identity_.exp) {
+    asio::co_spawn(ws_.get_executor(), [self]() { return self->expiry_loop(); }, asio::detached);
+  }
+  reply_ok(id, {{"exp", identity_.exp ? nlohmann::json(*identity_.exp) : nlohmann::json(nullptr)}});
+}
+
+// Closes with 4001 (token_expired) when the token's exp passes (with the 30 s clock skew) unless refreshed.
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::expiry_loop() {
+  auto self = this->shared_from_this();
+  constexpr std::int64_t kSkewS = 30;
+  while (!stopped_ && !close_code_ && identity_.exp) {
+    const auto deadline = std::chrono::system_clock::time_point(std::chrono::seconds(*identity_.exp + kSkewS));
+    const auto now = std::chrono::system_clock::now();
+    if (now >= deadline) {
+      send_json({{"type", "connection.error"},
+                 {"error", ApiError{"token_expired", 401, "token has expired; reconnect with a new token"}.to_json()["error"]}});
+      close(CloseCode::unauthenticated, true);
+      co_return;
+    }
+    expiry_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline - now));
+    co_await expiry_.async_wait(kTuple);  // cancelled by refresh (loop again) or by the end of the connection
   }
 }
 

@@ -28,13 +28,10 @@ const nlohmann::json* find_state(const nlohmann::json& list, const std::string& 
 
 }  // namespace
 
-class ChannelAdminE2E : public ::testing::Test {
+class ChannelAdminE2E : public ServerTest {
  protected:
   void SetUp() override {
-    port_ = free_port();
-    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
-    server_->start();
-    server_->wait_healthy();
+    ServerTest::SetUp();
     a_ = make_tenant("app-a");
     b_ = make_tenant("app-b");
   }
@@ -43,10 +40,6 @@ class ChannelAdminE2E : public ::testing::Test {
     return make_test_app(port_, db_.url(), name, {"alice", "bob", "carol", "mallory"});
   }
 
-  HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return http_request(port_, method, target, body, t.as(who));
-  }
   nlohmann::json ok(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
                     const std::string& body = "", int status = 200) {
     auto r = call(t, who, method, target, body);
@@ -59,9 +52,6 @@ class ChannelAdminE2E : public ::testing::Test {
               201);
   }
 
-  ScratchDatabase db_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ParleyProcess> server_;
   Tenant a_, b_;
 };
 

@@ -8,15 +8,10 @@
 using namespace parley::test;
 using Tenant = TestApp;
 
-
-class ChatRestE2E : public ::testing::Test {
+class ChatRestE2E : public ServerTest {
  protected:
-  static void SetUpTestSuite() {}
   void SetUp() override {
-    port_ = free_port();
-    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
-    server_->start();
-    server_->wait_healthy();
+    ServerTest::SetUp();
     a_ = make_tenant("app-a");
     b_ = make_tenant("app-b");
   }
@@ -29,14 +24,6 @@ class ChatRestE2E : public ::testing::Test {
     return t;
   }
 
-  HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return http_request(port_, method, target, body, t.as(who));
-  }
-
-  ScratchDatabase db_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ParleyProcess> server_;
   Tenant a_, b_;
 };
 

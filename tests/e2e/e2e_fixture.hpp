@@ -97,4 +97,26 @@ inline TestApp make_test_app(std::uint16_t port, const std::string& database_url
   return t;
 }
 
+/// A suite's fixture: a scratch database and one real `parley serve --migrate` on a free port.
+/// Suites derive from it, call ServerTest::SetUp() first, then make their apps.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = free_port();
+    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
+    server_->start();
+    server_->wait_healthy();
+  }
+
+  /// Calls the API of `app` as `who` ("server" or a user id).
+  HttpResponse call(const TestApp& app, const std::string& who, const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    return http_request(port_, method, target, body, app.as(who));
+  }
+
+  ScratchDatabase db_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<ParleyProcess> server_;
+};
+
 }  // namespace parley::test

@@ -47,28 +47,20 @@ const Row kMatrix[] = {
 
 }  // namespace
 
-class PermissionsE2E : public ::testing::Test {
+class PermissionsE2E : public ServerTest {
  protected:
   void SetUp() override {
-    port_ = free_port();
-    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
-    server_->start();
-    server_->wait_healthy();
+    ServerTest::SetUp();
     a_ = make_test_app(port_, db_.url(), "app-a", {"mem", "out", "mod", "own", "adm", "zed"});
     // An app admin: the role comes from the user row, looked up on every request.
-    ASSERT_EQ(call("server", "POST", "/v1/users", R"({"users":[{"id":"adm","role":"admin"}]})").status, 201);
-  }
-
-  HttpResponse call(const std::string& who, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return http_request(port_, method, target, body, a_.as(who));
+    ASSERT_EQ(call(a_, "server", "POST", "/v1/users", R"({"users":[{"id":"adm","role":"admin"}]})").status, 201);
   }
 
   // A fresh channel per caller: owner `own`, moderator `mod`, members `mem` and `zed`; messages
   // by `zed` (other's) and, for users, one by the caller (sent by the server on their behalf).
   void make_channel(const std::string& ch, const std::string& who) {
-    ASSERT_EQ(call("server", "PUT", "/v1/channels/messaging/" + ch, "{}").status, 201);
-    auto roles = call("server", "POST", "/v1/channels/messaging/" + ch + "/members",
+    ASSERT_EQ(call(a_, "server", "PUT", "/v1/channels/messaging/" + ch, "{}").status, 201);
+    auto roles = call(a_, "server", "POST", "/v1/channels/messaging/" + ch + "/members",
                       R"({"add":["own","mod","mem","zed"],"roles":{"own":"owner","mod":"moderator"}})");
     ASSERT_EQ(roles.status, 200) << roles.body;
     for (const char* id : {"other", "other2"}) {
@@ -79,13 +71,10 @@ class PermissionsE2E : public ::testing::Test {
 
   void send_as(const std::string& user, const std::string& ch, const std::string& id) {
     const json body = {{"id", id}, {"text", "by " + user}, {"user_id", user}};
-    auto r = call("server", "POST", "/v1/channels/messaging/" + ch + "/messages", body.dump());
+    auto r = call(a_, "server", "POST", "/v1/channels/messaging/" + ch + "/messages", body.dump());
     ASSERT_EQ(r.status, 201) << r.body;
   }
 
-  ScratchDatabase db_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ParleyProcess> server_;
   TestApp a_;
 };
 
@@ -121,8 +110,8 @@ TEST_F(PermissionsE2E, MessagingGrantsMatchTheBuiltInPolicyForEveryKindOfCaller)
                     Check{kEditOwn, "PATCH", "/v1/messages/" + ch + "-mine", R"({"set":{"text":"edited by me"}})", 200});
     }
     for (const auto& c : checks) {
-      const auto seq_before = call("server", "GET", path).json()["channel"]["last_seq"].get<int>();
-      auto r = call(who, c.method, c.target, c.body);
+      const auto seq_before = call(a_, "server", "GET", path).json()["channel"]["last_seq"].get<int>();
+      auto r = call(a_, who, c.method, c.target, c.body);
       const std::string what = who + " / " + kActionNames[c.action] + ": " + c.method + " " + c.target;
       if (row.allowed[c.action]) {
         EXPECT_EQ(r.status, c.ok_status) << what << " should be allowed: " << r.body;
@@ -130,7 +119,7 @@ TEST_F(PermissionsE2E, MessagingGrantsMatchTheBuiltInPolicyForEveryKindOfCaller)
         expect_error_envelope(r, 403, "forbidden");
         EXPECT_EQ(r.status, 403) << what << " should be denied: " << r.body;
         // A refusal changes nothing: no seq was taken.
-        EXPECT_EQ(call("server", "GET", path).json()["channel"]["last_seq"], seq_before) << what;
+        EXPECT_EQ(call(a_, "server", "GET", path).json()["channel"]["last_seq"], seq_before) << what;
       }
     }
   }
@@ -141,11 +130,11 @@ TEST_F(PermissionsE2E, AnAdminOfAnotherAppHasNoRightsHere) {
   TestApp b = make_test_app(port_, db_.url(), "app-b", {"adm"});
   ASSERT_EQ(http_request(port_, "POST", "/v1/users", R"({"users":[{"id":"adm","role":"admin"}]})", b.as("server")).status,
             201);
-  ASSERT_EQ(call("server", "PUT", "/v1/channels/messaging/a-only", R"({"members":["zed"]})").status, 201);
+  ASSERT_EQ(call(a_, "server", "PUT", "/v1/channels/messaging/a-only", R"({"members":["zed"]})").status, 201);
   auto from_b = http_request(port_, "GET", "/v1/channels/messaging/a-only", "", b.as("adm"));
   expect_error_envelope(from_b, 404, "not_found");
   // And app A's admin loses the rights when the role is taken away.
-  EXPECT_EQ(call("adm", "GET", "/v1/channels/messaging/a-only").status, 200);
-  ASSERT_EQ(call("server", "PATCH", "/v1/users/adm", R"({"set":{"role":"user"}})").status, 200);
-  expect_error_envelope(call("adm", "GET", "/v1/channels/messaging/a-only"), 403, "forbidden");
+  EXPECT_EQ(call(a_, "adm", "GET", "/v1/channels/messaging/a-only").status, 200);
+  ASSERT_EQ(call(a_, "server", "PATCH", "/v1/users/adm", R"({"set":{"role":"user"}})").status, 200);
+  expect_error_envelope(call(a_, "adm", "GET", "/v1/channels/messaging/a-only"), 403, "forbidden");
 }

@@ -19,23 +19,15 @@ std::set<std::string> as_set(const json& array) {
 
 }  // namespace
 
-class TypesReactionsE2E : public ::testing::Test {
+class TypesReactionsE2E : public ServerTest {
  protected:
   void SetUp() override {
-    port_ = free_port();
-    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
-    server_->start();
-    server_->wait_healthy();
+    ServerTest::SetUp();
     a_ = make_tenant("app-a");
     b_ = make_tenant("app-b");
   }
 
   Tenant make_tenant(const std::string& name) { return make_test_app(port_, db_.url(), name); }
-
-  HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return http_request(port_, method, target, body, t.as(who));
-  }
 
   // Sends as `who` into `cid_path` ("messaging/x") and returns the stored message.
   json send(const Tenant& t, const std::string& who, const std::string& cid_path, const json& body) {
@@ -49,9 +41,6 @@ class TypesReactionsE2E : public ::testing::Test {
     EXPECT_NE(r.body.find(name), std::string::npos) << "the error names " << name << ": " << r.body;
   }
 
-  ScratchDatabase db_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ParleyProcess> server_;
   Tenant a_, b_;
 };
 

@@ -34,13 +34,10 @@ std::string token_for(const Tenant& t, const std::string& user, std::optional<st
 
 }  // namespace
 
-class UsersAdminE2E : public ::testing::Test {
+class UsersAdminE2E : public ServerTest {
  protected:
   void SetUp() override {
-    port_ = free_port();
-    server_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_, db_.url(), std::nullopt, {"--migrate"}));
-    server_->start();
-    server_->wait_healthy();
+    ServerTest::SetUp();
     a_ = make_tenant("app-a", R"({"users":[{"id":"alice","name":"Alice"},{"id":"bob","name":"Bob"},)"
                               R"({"id":"carol"},{"id":"only-a","name":"Only A"}]})");
     b_ = make_tenant("app-b", R"({"users":[{"id":"alice","name":"Alice of B"},{"id":"bob"},{"id":"carol"}]})");
@@ -55,10 +52,6 @@ class UsersAdminE2E : public ::testing::Test {
     return t;
   }
 
-  HttpResponse call(const Tenant& t, const std::string& who, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return http_request(port_, method, target, body, t.as(who));
-  }
   HttpResponse call_with(const Tenant& t, const std::string& token, const std::string& method,
                          const std::string& target, const std::string& body = "") {
     return http_request(port_, method, target, body, with_token(t, token));
@@ -70,9 +63,6 @@ class UsersAdminE2E : public ::testing::Test {
     return out;
   }
 
-  ScratchDatabase db_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ParleyProcess> server_;
   Tenant a_, b_;
 };
 

@@ -26,6 +26,7 @@ struct Identity {
   std::string user_id;
   std::optional<std::int64_t> iat;
   std::string role = "user";  // the user's app role ("user" or "admin")
+  std::optional<std::int64_t> exp;  // the token's expiry (seconds since the epoch), when it has one
 };
 
 /// Shared by all io threads (internally locked); owned by the Server.

@@ -54,11 +54,18 @@ std::optional<protocol::ApiError> check_name_and_custom(const nlohmann::json& fi
 extern const std::string kMessageColumns;
 nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
 
+/// The query of a message page: ?before_seq=&after_seq=&limit= (1 to 200, default 50).
+struct SeqPage {
+  std::optional<std::int64_t> before_seq, after_seq;
+  int limit = 50;
+};
+/// Parses a SeqPage; the error of the first bad parameter otherwise.
+std::optional<protocol::ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page);
 /// A page of the messages (aliased m) matching `where`, bounded by before_seq / after_seq: the
 /// newest page unless after_seq is given, ascending by seq either way. {"messages","has_more"},
 /// reactions not attached yet.
 nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
-                            std::optional<std::int64_t> before_seq, std::optional<std::int64_t> after_seq, int limit);
+                            const SeqPage& page);
 
 /// True for callers who moderate the channel (server, app admin, channel owner or moderator).
 bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch);

@@ -70,7 +70,13 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void op_unwatch(const nlohmann::json& id, const nlohmann::json& request);
   boost::asio::awaitable<void> op_send(nlohmann::json id, nlohmann::json request);
   boost::asio::awaitable<void> op_read(nlohmann::json id, nlohmann::json request);
+  void op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start);
+  void op_delivered(const nlohmann::json& id, const nlohmann::json& request);
+  boost::asio::awaitable<void> op_refresh(nlohmann::json id, nlohmann::json request);
+  boost::asio::awaitable<void> expiry_loop();
   void unwatch_all();
+  /// An ephemeral event (no seq) of `cid` from this user, to the channel's watchers on every node.
+  void publish_ephemeral(const std::string& cid, nlohmann::json event);
 
   /// A watched channel. Until its watch has read PostgreSQL (ready), live events are held back;
   /// afterwards only seqs above `last` pass (no duplicate after a replay).
@@ -79,7 +85,14 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     std::int64_t last = 0;
     bool ready = false;
     std::vector<std::pair<std::int64_t, realtime::Frame>> held;
+    bool typing_events = true;    // the channel type's switches
+    bool delivery_events = true;
+    bool typing = false;          // this connection's user is typing here
+    std::string typing_parent;
+    std::chrono::steady_clock::time_point typing_started{};
+    std::shared_ptr<boost::asio::steady_timer> typing_timer;  // sends typing.stop after 7 s without a refresh
   };
+  void stop_typing(Watch& watch);
 
   boost::beast::websocket::stream<Stream> ws_;
   WsDeps& deps_;
@@ -92,6 +105,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   bool close_flush_ = true;
   bool stopped_ = false;
   std::size_t shard_ = 0;
+  boost::asio::steady_timer expiry_;  // the token's exp: close 4001 unless refreshed
+  std::string own_user_marker_;       // "user":{"id":"<me>"} in our own typing events
   std::unordered_map<std::string, Watch> watches_;  // by hub key
 };
 
