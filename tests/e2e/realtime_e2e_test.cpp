@@ -3,6 +3,8 @@
 #include "e2e_fixture.hpp"
 #include "support/ws_client.hpp"
 
+#include "parley/auth/jwt.hpp"
+
 #include <atomic>
 #include <thread>
 
@@ -245,4 +247,98 @@ TEST_F(RealtimeE2E, TenantsNeverReceiveEachOthersEvents) {
             201);
   const auto got = their_bob->read_until_type("message.new");
   EXPECT_EQ(got["message"]["text"], "for B");
+}
+
+TEST_F(RealtimeE2E, TypingIsRelayedThrottledAndStoppedByTheServer) {
+  make_channel("typing", R"(["alice","bob"])");
+  ASSERT_EQ(rest(port_a_, "alice", "PUT", "/v1/channels/livestream/stage", "{}").status, 201);
+  auto alice = connect(port_a_, "alice");
+  auto bob = connect(port_b_, "bob");
+  for (auto* ws : {alice.get(), bob.get()}) {
+    ASSERT_EQ(ws->request({{"op", "watch"}, {"channels", {{"messaging:typing", nullptr}, {"livestream:stage", nullptr}}}})["ok"],
+              true);
+  }
+  auto start = alice->request({{"op", "typing.start"}, {"cid", "messaging:typing"}});
+  ASSERT_EQ(start["ok"], true) << start;
+  EXPECT_EQ(start["result"]["relayed"], true);
+  auto seen = bob->read_until_type("typing.start");
+  EXPECT_EQ(seen["user"]["id"], "alice") << seen;
+  EXPECT_EQ(seen["cid"], "messaging:typing") << seen;
+  // A refresh within 2 s is not relayed.
+  EXPECT_EQ(alice->request({{"op", "typing.start"}, {"cid", "messaging:typing"}})["result"]["relayed"], false);
+  ASSERT_EQ(alice->request({{"op", "typing.stop"}, {"cid", "messaging:typing"}})["ok"], true);
+  const auto stopped = bob->read_until_type("typing.stop");
+  EXPECT_EQ(stopped["user"]["id"], "alice");
+  // Without a refresh the server stops the typing itself after 7 s.
+  ASSERT_EQ(alice->request({{"op", "typing.start"}, {"cid", "messaging:typing"}, {"parent_id", "m1"}})["ok"], true);
+  const auto thread_typing = bob->read_until_type("typing.start");
+  EXPECT_EQ(thread_typing["parent_id"], "m1") << thread_typing;
+  const auto began = std::chrono::steady_clock::now();
+  const auto auto_stop = bob->read_until_type("typing.stop", 12s);
+  EXPECT_GE(std::chrono::steady_clock::now() - began, 6s);
+  EXPECT_EQ(auto_stop["parent_id"], "m1") << auto_stop;
+  // The typist never gets its own typing events back.
+  while (alice->wait_for_message(200ms)) {
+    const auto m = alice->read_json();
+    EXPECT_NE(m["type"].get<std::string>().rfind("typing.", 0), 0u) << m;
+  }
+  // livestream has no typing events; a channel not watched is refused.
+  const auto off = alice->request({{"op", "typing.start"}, {"cid", "livestream:stage"}});
+  EXPECT_EQ(off["ok"], false);
+  EXPECT_EQ(off["error"]["details"]["switch"], "typing_events") << off;
+  EXPECT_EQ(alice->request({{"op", "typing.start"}, {"cid", "messaging:other"}})["error"]["status"], 400);
+}
+
+TEST_F(RealtimeE2E, DeliveryReceiptsReachTheOtherWatchers) {
+  make_channel("dlv", R"(["alice","bob"])");
+  ASSERT_EQ(rest(port_a_, "alice", "PUT", "/v1/channels/livestream/show", "{}").status, 201);
+  auto alice = connect(port_a_, "alice");
+  auto bob = connect(port_b_, "bob");
+  for (auto* ws : {alice.get(), bob.get()}) {
+    ASSERT_EQ(ws->request({{"op", "watch"}, {"channels", {{"messaging:dlv", nullptr}, {"livestream:show", nullptr}}}})["ok"],
+              true);
+  }
+  ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/dlv/messages", R"({"text":"hi"})").status, 201);
+  bob->read_until_type("message.new");
+  const auto ack = bob->request({{"op", "delivered"}, {"cid", "messaging:dlv"}, {"seq", 1}});
+  ASSERT_EQ(ack["ok"], true) << ack;
+  const auto receipt = alice->read_until_type("message.delivered");
+  EXPECT_EQ(receipt["user"]["id"], "bob") << receipt;
+  EXPECT_EQ(receipt["last_delivered_seq"], 1) << receipt;
+  EXPECT_EQ(bob->request({{"op", "delivered"}, {"cid", "messaging:dlv"}})["ok"], false);
+  EXPECT_EQ(bob->request({{"op", "delivered"}, {"cid", "livestream:show"}, {"seq", 1}})["error"]["details"]["switch"],
+            "delivery_events");
+}
+
+TEST_F(RealtimeE2E, AnExpiredTokenClosesWith4001UnlessRefreshed) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  // exp 26 s ago: still inside the 30 s clock skew, so it expires about 4 s from now.
+  const auto short_lived = parley::auth::sign_token({{"user_id", "bob"}, {"iat", now - 60}, {"exp", now - 26}},
+                                                    app_.keys.api_secret);
+  WsClient expiring;
+  ASSERT_EQ(expiring.connect(port_a_, "/v1/connect?api_key=" + app_.keys.api_key + "&token=" + short_lived), 101);
+  EXPECT_EQ(expiring.read_json()["type"], "connection.ok");
+
+  WsClient refreshed;
+  ASSERT_EQ(refreshed.connect(port_b_, "/v1/connect?api_key=" + app_.keys.api_key + "&token=" + short_lived), 101);
+  EXPECT_EQ(refreshed.read_json()["type"], "connection.ok");
+  const auto other_user = parley::auth::sign_token({{"user_id", "alice"}, {"iat", now}, {"exp", now + 3600}},
+                                                   app_.keys.api_secret);
+  const auto wrong = refreshed.request({{"op", "refresh"}, {"token", other_user}});
+  EXPECT_EQ(wrong["ok"], false);
+  EXPECT_EQ(wrong["error"]["status"], 403) << wrong;
+  EXPECT_EQ(refreshed.request({{"op", "refresh"}, {"token", "nonsense"}})["error"]["status"], 401);
+  const auto fresh = parley::auth::sign_token({{"user_id", "bob"}, {"iat", now}, {"exp", now + 3600}},
+                                              app_.keys.api_secret);
+  const auto ok = refreshed.request({{"op", "refresh"}, {"token", fresh}});
+  ASSERT_EQ(ok["ok"], true) << ok;
+  EXPECT_EQ(ok["result"]["exp"], now + 3600);
+
+  const auto error = expiring.read_until_type("connection.error", 15s);
+  EXPECT_EQ(error["error"]["code"], "token_expired") << error;
+  EXPECT_EQ(expiring.wait_close(5s), 4001);
+  // The refreshed connection outlives the old token.
+  EXPECT_TRUE(refreshed.is_open());
+  EXPECT_EQ(refreshed.request({{"op", "ping"}})["ok"], true);
 }
