@@ -120,7 +120,7 @@ int run_server(const config::Config& config) {
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
   http::SystemStatus status{db,        *bus,           !config.redis_url.empty(), server.draining, metrics,
-                            config.node_id, PARLEY_VERSION, &sends};
+                            config.node_id, PARLEY_VERSION, &sends, &hub};
   http::add_system_routes(router, status);
   http::ChatRouteDeps chat_deps{authenticator, db, sends, hub};
   http::add_chat_routes(router, chat_deps);

@@ -79,6 +79,23 @@ Response metrics_text(const SystemStatus& s) {
               static_cast<double>(bus.reconnects));
   prom_metric(out, "parley_bus_subscriptions", "gauge", "Bus channels this node is subscribed to.",
               static_cast<double>(bus.subscriptions));
+  if (s.hub != nullptr) {
+    const auto h = s.hub->stats();
+    prom_metric(out, "parley_events_published_total", "counter", "Channel events committed on this node and fanned out.",
+                static_cast<double>(h.published));
+    prom_metric(out, "parley_events_received_total", "counter", "Channel events received from other nodes (bus).",
+                static_cast<double>(h.received));
+    prom_metric(out, "parley_events_delivered_total", "counter",
+                "Events passed to this node's watchers (once per event, whatever the number of watchers).",
+                static_cast<double>(h.delivered));
+    prom_metric(out, "parley_events_duplicates_total", "counter", "Events dropped as already delivered (echoes, replays).",
+                static_cast<double>(h.duplicates));
+    prom_metric(out, "parley_event_gap_fills_total", "counter",
+                "Reads from PostgreSQL to fill a seq gap or catch up after a Redis reconnect.",
+                static_cast<double>(h.gap_fills));
+    prom_metric(out, "parley_watched_channels", "gauge", "Channels watched by at least one connection of this node.",
+                static_cast<double>(h.feeds));
+  }
   if (s.sends != nullptr) {
     const auto gc = s.sends->stats();
     prom_metric(out, "parley_send_transactions_total", "counter",

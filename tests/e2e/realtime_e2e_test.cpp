@@ -124,6 +124,11 @@ TEST_F(RealtimeE2E, EveryEventReachesWatchersOnBothNodesInOrder) {
   EXPECT_EQ(read_new_seqs(*carol, 15), range(1, 15)) << "node A watcher";
   EXPECT_TRUE(no_more_messages(*bob));
   EXPECT_TRUE(no_more_messages(*carol));
+  // Each node counts what it fanned out: 15 events committed in all, each delivered once per node.
+  const auto metrics_a = http_request(port_a_, "GET", "/metrics").body;
+  const auto metrics_b = http_request(port_b_, "GET", "/metrics").body;
+  EXPECT_NE(metrics_a.find("\nparley_watched_channels 1"), std::string::npos) << metrics_a;
+  EXPECT_NE(metrics_b.find("\nparley_events_delivered_total 15"), std::string::npos) << metrics_b;
   // Other kinds of events travel the same way, with their seq.
   ASSERT_EQ(rest(port_a_, "alice", "PATCH", "/v1/channels/messaging/team", R"({"set":{"name":"Team"}})").status, 200);
   const auto updated = bob->read_until_type("channel.updated");

@@ -3,6 +3,7 @@
 #include "parley/bus/bus.hpp"
 #include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
+#include "parley/realtime/hub.hpp"
 #include "parley/obs/metrics.hpp"
 #include "parley/storage/db_pool.hpp"
 
@@ -21,6 +22,7 @@ struct SystemStatus {
   std::string node_id;
   std::string version;
   const chat::GroupCommitter* sends = nullptr;  // message group commit counters, when serving chat
+  const realtime::Hub* hub = nullptr;            // fan-out counters
 };
 
 void add_system_routes(Router& router, const SystemStatus& status);
