@@ -1,5 +1,7 @@
 #include "parley/chat/app_settings.hpp"
 
+#include "parley/chat/channel_event.hpp"
+
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_admin.hpp"
 
@@ -51,7 +53,10 @@ Outcome update_app(pqxx::connection& c, const Caller& caller, const nlohmann::js
               ", updated_at = now() WHERE id = " + std::to_string(caller.app_id) + " RETURNING " + kAppColumns);
   if (rows.empty()) return ApiError::not_found("no such app");
   auto app = render_app(rows[0]);
+  const auto before_row = tx.exec1("SELECT floor(extract(epoch FROM revoke_tokens_before))::bigint FROM apps WHERE id = " +
+                                   std::to_string(caller.app_id));
   tx.commit();
+  if (!before_row[0].is_null()) record_access_revoked("", before_row[0].as<std::int64_t>());
   return Reply{200, {{"app", std::move(app)}}};
 }
 

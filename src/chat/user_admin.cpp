@@ -1,5 +1,7 @@
 #include "parley/chat/user_admin.hpp"
 
+#include "parley/chat/channel_event.hpp"
+
 #include "parley/auth/random.hpp"
 #include "parley/chat/member_ops.hpp"
 #include "parley/chat/message_ops.hpp"
@@ -215,6 +217,7 @@ Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string
   if (rows.empty()) return ApiError::not_found("no user " + id);
   auto user = render_user(rows[0]);
   tx.commit();
+  if (has_deactivated && body["deactivated"].get<bool>()) record_access_revoked(id, std::nullopt);
   return Reply{200, {{"user", std::move(user)}}};
 }
 
@@ -237,6 +240,7 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
     auto rendered = render_user(rows[0]);
     rendered["deleted_at"] = rows[0][8].c_str();
     tx.commit();
+    record_access_revoked(id, std::nullopt);
     return Reply{200, {{"user", std::move(rendered)}, {"mode", "soft"}}};
   }
 
@@ -278,6 +282,7 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
                         {"memberships_removed", memberships_removed},
                         {"reactions_removed", reactions_removed}};
   tx.commit();
+  record_access_revoked(id, std::nullopt);
   return Reply{200, std::move(out)};
 }
 
@@ -294,12 +299,14 @@ Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std:
   pqxx::work tx(c);
   const auto rows = tx.exec("UPDATE users SET revoke_tokens_before = " + std::get<std::string>(before) +
                             " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id) +
-                            " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before"));
+                            " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before") +
+                            ", floor(extract(epoch FROM revoke_tokens_before))::bigint");
   if (rows.empty()) return ApiError::not_found("no user " + id);
   nlohmann::json out = {
       {"user_id", id},
       {"revoke_tokens_before", rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
   tx.commit();
+  if (!rows[0][1].is_null()) record_access_revoked(id, rows[0][1].as<std::int64_t>());
   return Reply{200, std::move(out)};
 }
 

@@ -37,6 +37,14 @@ std::string channel_key(std::int64_t app_id, const std::string& cid) {
   return "ch:" + std::to_string(app_id) + ":" + cid;
 }
 
+namespace {
+// Control keys ("@user:<id>", "@app") carry only ephemeral events: no feed, no seq ordering.
+bool is_control_key(const std::string& key) {
+  const auto colon = key.find(':', 3);
+  return colon != std::string::npos && colon + 1 < key.size() && key[colon + 1] == '@';
+}
+}  // namespace
+
 Hub::Hub(net::IoContextPool& pool, bus::Bus& bus, storage::DbPool& db, HubOptions options)
     : pool_(pool), bus_(bus), db_(db), options_(options), instance_(auth::random_hex(8)) {
   for (std::size_t i = 0; i < pool_.size(); ++i) shards_.push_back(std::make_unique<Shard>(pool_.at(i)));
@@ -69,7 +77,7 @@ void Hub::watch(std::size_t shard, Watcher* watcher, const std::string& key) {
   if (++local_watchers_[key] == 1) {
     bus_.subscribe(key);
     // Posted under the lock: a start and a stop of one key reach the home shard in order.
-    asio::post(shards_[home_of(key)]->io, [this, key] { feed_start(key); });
+    if (!is_control_key(key)) asio::post(shards_[home_of(key)]->io, [this, key] { feed_start(key); });
   }
 }
 
@@ -87,7 +95,7 @@ void Hub::unwatch(std::size_t shard, Watcher* watcher, const std::string& key) {
   if (count != local_watchers_.end() && --count->second == 0) {
     local_watchers_.erase(count);
     bus_.unsubscribe(key);
-    asio::post(shards_[home_of(key)]->io, [this, key] { feed_stop(key); });
+    if (!is_control_key(key)) asio::post(shards_[home_of(key)]->io, [this, key] { feed_stop(key); });
   }
 }
 

@@ -1,5 +1,6 @@
 #include "parley/ws/ws_session.hpp"
 
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/event_log.hpp"
 #include "parley/chat/read_state.hpp"
 #include "parley/http/request_context.hpp"
@@ -131,6 +132,13 @@ asio::awaitable<void> WsSession<Stream>::run() {
     }
     if (me.is_null()) me = {{"total_unread_count", 0}, {"unread_channels", 0}};
   }
+  if (!identity_.server) {
+    // Revocation, deactivation and deletion reach this connection on whichever node they happen.
+    user_key_ = realtime::channel_key(identity_.app->id, chat::user_control_cid(identity_.user_id));
+    app_key_ = realtime::channel_key(identity_.app->id, chat::kAppControlCid);
+    deps_.hub.watch(shard_, this, user_key_);
+    deps_.hub.watch(shard_, this, app_key_);
+  }
   if (!close_code_) {
     send_json({{"type", "connection.ok"},
                {"connection_id", connection_id_},
@@ -144,6 +152,10 @@ asio::awaitable<void> WsSession<Stream>::run() {
   co_await read_loop();
   stopped_ = true;
   unwatch_all();
+  if (!user_key_.empty()) {
+    deps_.hub.unwatch(shard_, this, user_key_);
+    deps_.hub.unwatch(shard_, this, app_key_);
+  }
   wake_.cancel();
   expiry_.cancel();
 }
@@ -209,6 +221,15 @@ void WsSession<Stream>::reply_ok(const nlohmann::json& id, nlohmann::json result
 template <class Stream>
 void WsSession<Stream>::reply_error(const nlohmann::json& id, const ApiError& error) {
   send_json({{"type", "ack"}, {"id", id}, {"ok", false}, {"error", error.to_json()["error"]}});
+}
+
+template <class Stream>
+void WsSession<Stream>::reply(const nlohmann::json& id, chat::Outcome& outcome) {
+  if (auto* err = std::get_if<ApiError>(&outcome)) {
+    reply_error(id, *err);
+  } else {
+    reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
+  }
 }
 
 template <class Stream>
@@ -278,6 +299,10 @@ chat::Caller WsSession<Stream>::caller() const {
 
 template <class Stream>
 void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) {
+  if (key == user_key_ || key == app_key_) {
+    on_access_revoked(frame);
+    return;
+  }
   auto it = watches_.find(key);
   if (it == watches_.end()) return;
   Watch& w = it->second;
@@ -297,6 +322,21 @@ void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t se
     return;  // typing is relayed to the others, not echoed to the typist
   }
   send(frame);
+}
+
+// {"type":"access.revoked","before_s": N or null}: this token may no longer be valid: close 4001 if it is not.
+template <class Stream>
+void WsSession<Stream>::on_access_revoked(const realtime::Frame& frame) {
+  const auto event = nlohmann::json::parse(*frame, nullptr, false);
+  if (event.is_discarded() || event.value("type", "") != "access.revoked") return;
+  const auto& before = event["before_s"];
+  const bool revoked = !before.is_number_integer() || !identity_.iat || *identity_.iat < before.get<std::int64_t>();
+  if (!revoked) return;
+  const ApiError error = before.is_number_integer()
+                             ? ApiError{"token_revoked", 401, "token was revoked"}
+                             : ApiError::unauthenticated("user is deactivated or deleted");
+  send_json({{"type", "connection.error"}, {"error", error.to_json()["error"]}});
+  close(CloseCode::unauthenticated, true);
 }
 
 template <class Stream>
@@ -463,11 +503,7 @@ asio::awaitable<void> WsSession<Stream>::op_send(nlohmann::json id, nlohmann::js
     reply_error(id, db_failure(e));
     co_return;
   }
-  if (auto* err = std::get_if<ApiError>(&outcome)) {
-    reply_error(id, *err);
-  } else {
-    reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
-  }
+  reply(id, outcome);
 }
 
 // {"op":"read","cid","seq"?}: as POST .../read; watchers get message.read.
@@ -496,11 +532,7 @@ asio::awaitable<void> WsSession<Stream>::op_read(nlohmann::json id, nlohmann::js
     reply_error(id, db_failure(e));
     co_return;
   }
-  if (auto* err = std::get_if<ApiError>(&outcome)) {
-    reply_error(id, *err);
-  } else {
-    reply_ok(id, std::move(std::get<chat::Reply>(outcome).body));
-  }
+  reply(id, outcome);
 }
 
 template <class Stream>

@@ -4,6 +4,7 @@
 #include "support/ws_client.hpp"
 
 #include "parley/auth/jwt.hpp"
+#include "parley/protocol/timestamp.hpp"
 
 #include <atomic>
 #include <thread>
@@ -346,4 +347,45 @@ TEST_F(RealtimeE2E, AnExpiredTokenClosesWith4001UnlessRefreshed) {
   // The refreshed connection outlives the old token.
   EXPECT_TRUE(refreshed.is_open());
   EXPECT_EQ(refreshed.request({{"op", "ping"}})["ok"], true);
+}
+
+TEST_F(RealtimeE2E, RevocationAndDeactivationCloseOpenConnectionsOnEveryNode) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto token = [&](const std::string& user, std::int64_t iat) {
+    return parley::auth::sign_token({{"user_id", user}, {"iat", iat}, {"exp", now + 3600}}, app_.keys.api_secret);
+  };
+  auto open = [&](std::uint16_t port, const std::string& jwt) {
+    auto ws = std::make_unique<WsClient>();
+    EXPECT_EQ(ws->connect(port, "/v1/connect?api_key=" + app_.keys.api_key + "&token=" + jwt), 101);
+    EXPECT_EQ(ws->read_json()["type"], "connection.ok");
+    return ws;
+  };
+  auto old_bob = open(port_b_, token("bob", now - 100));
+  auto new_bob = open(port_a_, token("bob", now + 10));
+  auto carol = open(port_b_, token("carol", now - 100));
+  auto alice = open(port_b_, token("alice", now - 100));
+
+  // Revoke bob's tokens issued before now (through node A): his old-token connection on node B closes.
+  auto r = rest(port_a_, "server", "POST", "/v1/users/bob/revoke_tokens", "{}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto error = old_bob->read_until_type("connection.error");
+  EXPECT_EQ(error["error"]["code"], "token_revoked") << error;
+  EXPECT_EQ(old_bob->wait_close(), 4001);
+  // A token issued after the revocation keeps its connection.
+  EXPECT_EQ(new_bob->request({{"op", "ping"}})["ok"], true);
+
+  // Deactivating carol closes her connections too.
+  ASSERT_EQ(rest(port_a_, "server", "PATCH", "/v1/users/carol", R"({"deactivated":true})").status, 200);
+  EXPECT_EQ(carol->read_until_type("connection.error")["error"]["code"], "unauthenticated");
+  EXPECT_EQ(carol->wait_close(), 4001);
+
+  // App-wide revocation closes every older user connection; alice was connected with an old token.
+  ASSERT_EQ(rest(port_a_, "server", "PATCH", "/v1/app", R"({"revoke_tokens_before":")" +
+                                                           parley::protocol::format_timestamp(std::chrono::system_clock::time_point(std::chrono::seconds(now - 50))) + R"("})")
+                .status,
+            200);
+  EXPECT_EQ(alice->read_until_type("connection.error")["error"]["code"], "token_revoked");
+  EXPECT_EQ(alice->wait_close(), 4001);
+  EXPECT_EQ(new_bob->request({{"op", "ping"}})["ok"], true);
 }

@@ -10,6 +10,7 @@
 // watcher on every node receives.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,5 +48,17 @@ class EventCapture {
   EventCapture* outer_;
   std::vector<ChannelEvent> events_;
 };
+
+/// Control events for open connections travel the same way as channel events, on pseudo-cids that
+/// no channel can have ('@' is not allowed in channel types): "@user:<id>" for one user's
+/// connections and "@app" for every user connection of the app.
+std::string user_control_cid(const std::string& user_id);
+inline constexpr const char* kAppControlCid = "@app";
+
+/// Records in the current capture (published after the commit) that open connections must
+/// re-check their token: of `user_id` (empty: every user of the app); with `before_s`, tokens
+/// issued before it (or without iat) are revoked; without, the user is deactivated or deleted.
+/// Those connections close with 4001.
+void record_access_revoked(const std::string& user_id, std::optional<std::int64_t> before_s);
 
 }  // namespace parley::chat

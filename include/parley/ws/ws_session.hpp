@@ -64,6 +64,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void handle_text(std::string_view text);
   void reply_ok(const nlohmann::json& id, nlohmann::json result);
   void reply_error(const nlohmann::json& id, const protocol::ApiError& error);
+  /// The ack of an operation's Outcome.
+  void reply(const nlohmann::json& id, chat::Outcome& outcome);
   void send_json(const nlohmann::json& j);
   chat::Caller caller() const;
   boost::asio::awaitable<void> op_watch(nlohmann::json id, nlohmann::json request);
@@ -107,6 +109,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   std::size_t shard_ = 0;
   boost::asio::steady_timer expiry_;  // the token's exp: close 4001 unless refreshed
   std::string own_user_marker_;       // "user":{"id":"<me>"} in our own typing events
+  std::string user_key_, app_key_;    // control events (access.revoked) for this user / every user of the app
+  void on_access_revoked(const realtime::Frame& frame);
   std::unordered_map<std::string, Watch> watches_;  // by hub key
 };
 
