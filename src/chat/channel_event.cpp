@@ -16,6 +16,10 @@ void EventCapture::record(const std::string& cid, std::int64_t seq, std::string 
   events_.push_back({app_id_, cid, seq, std::make_shared<const std::string>(std::move(frame))});
 }
 
+void EventCapture::record(const std::string& cid, std::int64_t seq, std::shared_ptr<const std::string> frame) {
+  events_.push_back({app_id_, cid, seq, std::move(frame)});
+}
+
 std::string user_control_cid(const std::string& user_id) { return "@user:" + user_id; }
 
 void record_access_revoked(const std::string& user_id, std::optional<std::int64_t> before_s) {

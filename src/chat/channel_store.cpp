@@ -1,6 +1,7 @@
 #include "parley/chat/channel_store.hpp"
 
 #include "parley/auth/random.hpp"
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/reactions.hpp"
@@ -34,6 +35,28 @@ nlohmann::json channel_state(pqxx::transaction_base& tx, const ChannelRow& ch) {
                             " ORDER BY m.seq DESC LIMIT " + std::to_string(kStateMessages) + ") last ORDER BY seq");
   for (const auto& r : rows) messages.push_back(read_message(r, cid));
   return {{"channel", ch.json}, {"members", members}, {"messages", messages}, {"read", read}};
+}
+
+// notification.message_new to the other members (types with member_notifications; not silent messages,
+// not muted members): through each member's control key, so every connection of theirs gets it, and
+// connections that watch the channel drop it (they have message.new). One buffer for all members.
+void notify_members(pqxx::transaction_base& tx, std::int64_t app_id, std::int64_t channel_pk, const std::string& type,
+                    const nlohmann::json& message) {
+  auto* capture = EventCapture::current();
+  if (capture == nullptr || message["silent"].get<bool>()) return;
+  const auto config = load_channel_type(tx, app_id, type);
+  if (!config || !config->switches.value("member_notifications", false)) return;
+  const auto members = tx.exec("SELECT user_id FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
+                               " AND NOT muted AND user_id <> " + tx.quote(message["user"]["id"].get<std::string>()) +
+                               " LIMIT " + std::to_string(kMaxNotifiedMembers + 1));
+  if (members.empty() || members.size() > static_cast<std::size_t>(kMaxNotifiedMembers)) return;
+  const auto frame = std::make_shared<const std::string>(
+      nlohmann::json{{"type", "notification.message_new"},
+                     {"cid", message["cid"]},
+                     {"message", message},
+                     {"created_at", message["created_at"]}}
+          .dump());
+  for (const auto& m : members) capture->record(user_control_cid(m[0].c_str()), 0, frame);
 }
 
 }  // namespace
@@ -157,6 +180,7 @@ Outcome store_send(pqxx::transaction_base& tx, const Caller& caller, const std::
   append_event(tx, ch->pk, seq, "message.new",
                {{"type", "message.new"}, {"cid", cid}, {"seq", seq}, {"message", message},
                 {"created_at", message["created_at"]}});
+  notify_members(tx, caller.app_id, ch->pk, type, message);
   return Reply{201, {{"message", message}}};
 }
 

@@ -300,7 +300,7 @@ chat::Caller WsSession<Stream>::caller() const {
 template <class Stream>
 void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) {
   if (key == user_key_ || key == app_key_) {
-    on_access_revoked(frame);
+    on_control_event(frame);
     return;
   }
   auto it = watches_.find(key);
@@ -324,11 +324,20 @@ void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t se
   send(frame);
 }
 
-// {"type":"access.revoked","before_s": N or null}: this token may no longer be valid: close 4001 if it is not.
+// On the user's or the app's control key: notification.* (passed on unless the channel is watched here)
+// or {"type":"access.revoked","before_s": N or null} (close 4001 if this token is no longer valid).
 template <class Stream>
-void WsSession<Stream>::on_access_revoked(const realtime::Frame& frame) {
+void WsSession<Stream>::on_control_event(const realtime::Frame& frame) {
   const auto event = nlohmann::json::parse(*frame, nullptr, false);
-  if (event.is_discarded() || event.value("type", "") != "access.revoked") return;
+  if (event.is_discarded()) return;
+  const std::string type = event.value("type", "");
+  if (type.rfind("notification.", 0) == 0) {
+    // For members who do not watch the channel (watchers have the channel's own event).
+    const std::string cid = event.value("cid", "");
+    if (watches_.count(realtime::channel_key(identity_.app->id, cid)) == 0) send(frame);
+    return;
+  }
+  if (type != "access.revoked") return;
   const auto& before = event["before_s"];
   const bool revoked = !before.is_number_integer() || !identity_.iat || *identity_.iat < before.get<std::int64_t>();
   if (!revoked) return;

@@ -41,6 +41,8 @@ class EventCapture {
   /// The capture events go to on this thread, or null.
   static EventCapture* current();
   void record(const std::string& cid, std::int64_t seq, std::string frame);
+  /// The same frame for many targets (one buffer shared by all).
+  void record(const std::string& cid, std::int64_t seq, std::shared_ptr<const std::string> frame);
   std::vector<ChannelEvent> take() { return std::move(events_); }
 
  private:
@@ -60,5 +62,8 @@ inline constexpr const char* kAppControlCid = "@app";
 /// issued before it (or without iat) are revoked; without, the user is deactivated or deleted.
 /// Those connections close with 4001.
 void record_access_revoked(const std::string& user_id, std::optional<std::int64_t> before_s);
+
+/// Most members a message notifies (notification.message_new); larger channels notify nobody.
+inline constexpr int kMaxNotifiedMembers = 1000;
 
 }  // namespace parley::chat

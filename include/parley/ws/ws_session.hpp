@@ -110,7 +110,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   boost::asio::steady_timer expiry_;  // the token's exp: close 4001 unless refreshed
   std::string own_user_marker_;       // "user":{"id":"<me>"} in our own typing events
   std::string user_key_, app_key_;    // control events (access.revoked) for this user / every user of the app
-  void on_access_revoked(const realtime::Frame& frame);
+  void on_control_event(const realtime::Frame& frame);
   std::unordered_map<std::string, Watch> watches_;  // by hub key
 };
 
