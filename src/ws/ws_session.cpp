@@ -562,23 +562,33 @@ void WsSession<Stream>::stop_typing(Watch& watch) {
   publish_ephemeral(watch.cid, std::move(event));
 }
 
-// {"op":"typing.start"|"typing.stop","cid","parent_id"?}: relayed to the channel's other watchers.
+// The watch of request["cid"] for a user op (typing, delivered); answers the error and returns end() when
+// the cid is missing, the caller is a server token, or the channel is not watched (yet).
 template <class Stream>
-void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start) {
+auto WsSession<Stream>::user_watch(const nlohmann::json& id, const nlohmann::json& request, const char* what) ->
+    typename std::unordered_map<std::string, Watch>::iterator {
   const auto cid = request.find("cid");
   if (cid == request.end() || !cid->is_string()) {
     reply_error(id, ApiError::invalid_request("cid must be \"type:id\""));
-    return;
+    return watches_.end();
   }
   if (identity_.server) {
-    reply_error(id, ApiError::invalid_request("typing belongs to users; use a user token"));
-    return;
+    reply_error(id, ApiError::invalid_request(std::string(what) + " belong to users; use a user token"));
+    return watches_.end();
   }
   auto w = watches_.find(realtime::channel_key(identity_.app->id, cid->get<std::string>()));
   if (w == watches_.end() || !w->second.ready) {
     reply_error(id, ApiError::invalid_request("watch " + cid->get<std::string>().substr(0, 140) + " first"));
-    return;
+    return watches_.end();
   }
+  return w;
+}
+
+// {"op":"typing.start"|"typing.stop","cid","parent_id"?}: relayed to the channel's other watchers.
+template <class Stream>
+void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start) {
+  auto w = user_watch(id, request, "typing");
+  if (w == watches_.end()) return;
   Watch& watch = w->second;
   if (!watch.typing_events) {
     reply_error(id, ApiError::invalid_request("typing events are off for this channel type", {{"switch", "typing_events"}}));
@@ -624,22 +634,13 @@ void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json
 // {"op":"delivered","cid","seq"}: message.delivered to the channel's watchers (types with delivery_events).
 template <class Stream>
 void WsSession<Stream>::op_delivered(const nlohmann::json& id, const nlohmann::json& request) {
-  const auto cid = request.find("cid");
   const auto seq = request.find("seq");
-  if (cid == request.end() || !cid->is_string() || seq == request.end() || !seq->is_number_integer() ||
-      seq->get<std::int64_t>() < 0) {
-    reply_error(id, ApiError::invalid_request("delivered needs \"cid\" and a non-negative integer \"seq\""));
+  if (seq == request.end() || !seq->is_number_integer() || seq->get<std::int64_t>() < 0) {
+    reply_error(id, ApiError::invalid_request("delivered needs a non-negative integer \"seq\""));
     return;
   }
-  if (identity_.server) {
-    reply_error(id, ApiError::invalid_request("delivery receipts belong to users; use a user token"));
-    return;
-  }
-  auto w = watches_.find(realtime::channel_key(identity_.app->id, cid->get<std::string>()));
-  if (w == watches_.end() || !w->second.ready) {
-    reply_error(id, ApiError::invalid_request("watch " + cid->get<std::string>().substr(0, 140) + " first"));
-    return;
-  }
+  auto w = user_watch(id, request, "delivery receipts");
+  if (w == watches_.end()) return;
   if (!w->second.delivery_events) {
     reply_error(id, ApiError::invalid_request("delivery events are off for this channel type",
                                               {{"switch", "delivery_events"}}));

@@ -95,6 +95,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     std::shared_ptr<boost::asio::steady_timer> typing_timer;  // sends typing.stop after 7 s without a refresh
   };
   void stop_typing(Watch& watch);
+  typename std::unordered_map<std::string, Watch>::iterator user_watch(const nlohmann::json& id,
+                                                                       const nlohmann::json& request, const char* what);
 
   boost::beast::websocket::stream<Stream> ws_;
   WsDeps& deps_;
