@@ -21,6 +21,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
 #include <thread>
 
 namespace parley::app {
@@ -90,9 +92,24 @@ asio::awaitable<void> drain_on_signal(asio::signal_set& signals, net::ServerCont
   pool.stop();
 }
 
+// Every client holds a socket: raise the soft open-files limit to the hard one (the default soft
+// limit is often 1024, far below max_connections).
+void raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const auto before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? rlim_t{1048576} : lim.rlim_max;  // the kernel's usual nr_open
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    obs::info("open files limit raised", {{"from", before}, {"to", lim.rlim_cur}});
+  } else {
+    obs::warn("could not raise the open files limit", {{"limit", before}});
+  }
+}
+
 }  // namespace
 
 int run_server(const config::Config& config) {
+  raise_open_files_limit();
   const std::size_t threads =
       config.io_threads > 0 ? static_cast<std::size_t>(config.io_threads) : std::max(1u, std::thread::hardware_concurrency());
 
@@ -116,11 +133,15 @@ int run_server(const config::Config& config) {
   hub.start();
   chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit},
                              &hub);
-  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, db, sends, hub};
+  auto presence = realtime::make_presence(
+      config.redis_url, hub,
+      {std::chrono::seconds(config.ws_heartbeat_s), config.ws_max_connections_per_user, config.redis_publish_queue});
+  presence->start(pool.at(0));
+  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, db, sends, hub, *presence};
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
   http::SystemStatus status{db,        *bus,           !config.redis_url.empty(), server.draining, metrics,
-                            config.node_id, PARLEY_VERSION, &sends, &hub};
+                            config.node_id, PARLEY_VERSION, &sends, &hub, presence.get()};
   http::add_system_routes(router, status);
   http::ChatRouteDeps chat_deps{authenticator, db, sends, hub};
   http::add_chat_routes(router, chat_deps);
@@ -142,6 +163,7 @@ int run_server(const config::Config& config) {
                           {"database", obs::redact_url(config.database_url)}});
   pool.run();
   pool.join();
+  presence->stop();
   bus->stop();
   db.stop();
   obs::info("stopped");

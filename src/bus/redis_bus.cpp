@@ -170,9 +170,9 @@ void RedisBus::sleep_backoff(std::chrono::milliseconds& backoff) {
   backoff = std::min(backoff * 2, kBackoffMax);
 }
 
-redisContext* RedisBus::open_connection() {
+redisContext* connect_redis(const RedisEndpoint& endpoint) {
   const timeval connect_timeout{2, 0};
-  redisContext* ctx = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, connect_timeout);
+  redisContext* ctx = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, connect_timeout);
   if (ctx == nullptr) return nullptr;
   if (ctx->err != 0) {
     redisFree(ctx);
@@ -181,8 +181,8 @@ redisContext* RedisBus::open_connection() {
   const timeval io_timeout{2, 0};
   redisSetTimeout(ctx, io_timeout);
   redisEnableKeepAlive(ctx);
-  if (!endpoint_.password.empty()) {
-    ReplyPtr r(static_cast<redisReply*>(redisCommand(ctx, "AUTH %b", endpoint_.password.data(), endpoint_.password.size())));
+  if (!endpoint.password.empty()) {
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(ctx, "AUTH %b", endpoint.password.data(), endpoint.password.size())));
     if (!r || r->type == REDIS_REPLY_ERROR) {
       obs::warn("redis AUTH failed");
       redisFree(ctx);
@@ -197,7 +197,7 @@ redisContext* RedisBus::open_connection() {
 // receivers dedupe by seq). Only a stop drops it.
 // One connection attempt; on failure sleeps the backoff and returns null.
 redisContext* RedisBus::reconnect(std::chrono::milliseconds& backoff, bool& had_connection) {
-  redisContext* ctx = open_connection();
+  redisContext* ctx = connect_redis(endpoint_);
   if (ctx == nullptr) {
     sleep_backoff(backoff);
     return nullptr;

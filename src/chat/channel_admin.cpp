@@ -4,6 +4,7 @@
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/message_rules.hpp"
+#include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -140,6 +141,15 @@ Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const
     if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   }
   auto state = std::move(channel_states(tx, {*ch}).front());
+  if (created) {  // notification.added_to_channel to each member but the creator, after the commit
+    std::vector<nlohmann::json> added;
+    for (const auto& m : members) {
+      const bool owner = !caller.server && m == caller.user_id;
+      added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
+                       {"created_at", ch->json["created_at"]}});
+    }
+    notify_added_to_channel(ch->json, added, caller.user_id);
+  }
   tx.commit();
   return Reply{created ? 201 : 200, std::move(state)};
 }

@@ -6,6 +6,7 @@
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/reactions.hpp"
 #include "parley/chat/message_rules.hpp"
+#include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -92,11 +93,17 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
   if (created) {
+    std::vector<nlohmann::json> added;
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;
-      tx.exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" + std::to_string(ch->pk) + ", " + app +
-              ", " + tx.quote(m) + ", " + (owner ? "'owner'" : "'member'") + ") ON CONFLICT DO NOTHING");
+      const auto rows = tx.exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" +
+                                std::to_string(ch->pk) + ", " + app + ", " + tx.quote(m) + ", " +
+                                (owner ? "'owner'" : "'member'") + ") ON CONFLICT DO NOTHING RETURNING user_id");
+      if (rows.empty()) continue;  // listed twice
+      added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
+                       {"created_at", ch->json["created_at"]}});
     }
+    notify_added_to_channel(ch->json, added, caller.user_id);  // the creator is not notified
   } else if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) {
     return *denied;
   }

@@ -133,6 +133,9 @@ Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::stri
   nlohmann::json result = {{"last_seq", last_seq}, {"recovered", true}, {"events", nlohmann::json::array()}};
   const auto config = load_channel_type(tx, caller.app_id, type);
   result["switches"] = config ? config->switches : nlohmann::json::object();
+  // Whether this caller could still read the channel without being a member (a watch survives its removal).
+  result["read_needs_membership"] =
+      !config || !is_allowed(config->policy, CallerRoles{caller.server, caller.app_role, ""}, kReadChannel);
   if (after && *after < last_seq) {
     auto replay = read_events(tx, caller, type, id, *after, kMaxReplay);
     if (auto* err = std::get_if<ApiError>(&replay); err != nullptr && err->status != 410) return *err;

@@ -1,5 +1,6 @@
 #include "parley/chat/member_ops.hpp"
 
+#include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -99,11 +100,16 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
   auto emit = [&](const char* event_type, const pqxx::row& member) {
     append_member_event(tx, ch->pk, cid, event_type, member);
   };
+  std::vector<nlohmann::json> added;
+  std::vector<std::string> removed;
   for (const auto& u : add) {
     const auto rows = tx.exec("INSERT INTO members (channel_pk, app_id, user_id) VALUES (" + pk + ", " +
                               std::to_string(caller.app_id) + ", " + tx.quote(u) +
                               ") ON CONFLICT DO NOTHING RETURNING " + kMemberColumns);
-    if (!rows.empty()) emit("member.added", rows[0]);  // adding a member twice is a no-op
+    if (!rows.empty()) {  // adding a member twice is a no-op
+      emit("member.added", rows[0]);
+      added.push_back(member_json(rows[0]));
+    }
   }
   for (const auto& [u, role] : roles) {
     const auto rows = tx.exec("UPDATE members SET role = " + tx.quote(role) + " WHERE channel_pk = " + pk +
@@ -111,12 +117,21 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
                               kMemberColumns);
     if (!rows.empty()) emit("member.updated", rows[0]);
   }
-  for (const auto& u : remove) remove_member(tx, ch->pk, cid, u);
+  for (const auto& u : remove) {
+    if (remove_member(tx, ch->pk, cid, u)) removed.push_back(u);
+  }
   const auto all = tx.exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + pk +
                            " ORDER BY user_id LIMIT 100");
   nlohmann::json members = nlohmann::json::array();
   for (const auto& r : all) members.push_back(member_json(r));
   const auto last_seq = tx.exec1("SELECT last_seq FROM channels WHERE pk = " + pk)[0].as<std::int64_t>();
+  // notification.added_to_channel / removed_from_channel to the users concerned (published after the commit).
+  nlohmann::json channel = ch->json;
+  channel["last_seq"] = last_seq;
+  notify_added_to_channel(channel, added, caller.user_id);
+  for (const auto& u : removed) {
+    if (u != caller.user_id) notify_removed_from_channel(channel, u);
+  }
   tx.commit();
   return Reply{200, {{"members", members}, {"last_seq", last_seq}}};
 }

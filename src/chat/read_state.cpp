@@ -3,6 +3,8 @@
 #include "parley/chat/channel_event.hpp"
 #include "parley/protocol/timestamp.hpp"
 
+#include "parley/chat/channel_types.hpp"
+#include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_store.hpp"
 
@@ -21,6 +23,26 @@ std::string unread_count_sql(const std::string& channel_pk, const std::string& r
          " AND NOT m.silent AND m.deleted_at IS NULL AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT " +
          std::to_string(kUnreadCap) + ") capped)";
 }
+
+namespace {
+
+// A user's unread totals over their memberships, as GET /v1/me reports them: only channels with something
+// above the read mark can have unread messages; muted and deleted channels do not count.
+UnreadTotals unread_totals(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user) {
+  const auto rows = tx.exec("SELECT " + unread_count_sql("mb.channel_pk", "mb.read_seq", user) +
+                            " FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = " +
+                            std::to_string(app_id) + " AND mb.user_id = " + user +
+                            " AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq");
+  UnreadTotals totals;
+  for (const auto& r : rows) {
+    const auto n = r[0].as<long long>();
+    totals.total_unread_count += n;
+    if (n > 0) ++totals.unread_channels;
+  }
+  return totals;
+}
+
+}  // namespace
 
 Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body) {
@@ -44,11 +66,17 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
                             ") WHERE channel_pk = " + std::to_string(ch->pk) + " AND user_id = " +
                             tx.quote(caller.user_id) + " RETURNING read_seq, " +
                             unread_count_sql(std::to_string(ch->pk), "members.read_seq", tx.quote(caller.user_id)));
-  tx.commit();
   const std::string cid = type + ":" + id;
   const std::int64_t read_seq = row[0].as<std::int64_t>();
+  auto* capture = EventCapture::current();
+  // The read_events switch off: the mark is stored, but nobody is told (no message.read, no notification).
+  const auto config = capture ? load_channel_type(tx, caller.app_id, type) : std::nullopt;
+  const bool read_events = config && config->switches.value("read_events", true);
+  const bool notify = read_events && config->switches.value("member_notifications", false);
+  const auto totals = notify ? unread_totals(tx, caller.app_id, tx.quote(caller.user_id)) : UnreadTotals{};
+  tx.commit();
   // message.read to the channel's watchers: ephemeral (no seq, not in the event log).
-  if (auto* capture = EventCapture::current()) {
+  if (read_events) {
     const nlohmann::json event = {{"type", "message.read"},
                                   {"cid", cid},
                                   {"user", {{"id", caller.user_id}}},
@@ -56,6 +84,8 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
                                   {"created_at", protocol::now_timestamp()}};
     capture->record(cid, 0, event.dump());
   }
+  // notification.mark_read (with the new totals) to the reader's connections that do not watch the channel.
+  if (notify) notify_mark_read(cid, caller.user_id, read_seq, row[1].as<int>(), totals);
   return Reply{200, {{"read", {{"cid", cid}, {"user_id", caller.user_id}, {"last_read_seq", read_seq}}},
                      {"unread_count", row[1].as<int>()}}};
 }
@@ -74,18 +104,9 @@ Outcome get_me(pqxx::connection& c, const Caller& caller) {
           {"role", u[0][3].c_str()},
           {"custom", nlohmann::json::parse(u[0][4].c_str())}};
   }
-  // Only channels with something above the read mark can have unread messages; muted channels do not count.
-  const auto rows = tx.exec("SELECT " + unread_count_sql("mb.channel_pk", "mb.read_seq", user) +
-                            " FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = " +
-                            std::to_string(caller.app_id) + " AND mb.user_id = " + user +
-                            " AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq");
-  long long total = 0;
-  int channels = 0;
-  for (const auto& r : rows) {
-    const auto n = r[0].as<long long>();
-    total += n;
-    if (n > 0) ++channels;
-  }
+  const auto totals = unread_totals(tx, caller.app_id, user);
+  const long long total = totals.total_unread_count;
+  const int channels = totals.unread_channels;
   me["total_unread_count"] = total;
   me["unread_channels"] = channels;
   return Reply{200, {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}}};

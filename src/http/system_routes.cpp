@@ -96,6 +96,22 @@ Response metrics_text(const SystemStatus& s) {
     prom_metric(out, "parley_watched_channels", "gauge", "Channels watched by at least one connection of this node.",
                 static_cast<double>(h.feeds));
   }
+  if (s.presence != nullptr) {
+    const auto p = s.presence->stats();
+    prom_metric(out, "parley_presence_connections", "gauge", "Connections of this node registered in presence.",
+                static_cast<double>(p.local_connections));
+    prom_metric(out, "parley_presence_changes_total", "counter",
+                "user.presence.changed events announced by this node (online, offline, dead nodes' users).",
+                static_cast<double>(p.announced));
+    prom_metric(out, "parley_connections_refused_total", "counter",
+                "Connections refused with 4029: the user was at ws_max_connections_per_user.",
+                static_cast<double>(p.refused));
+    prom_metric(out, "parley_presence_unavailable_total", "counter",
+                "Presence operations that could not reach Redis (connections let in without presence).",
+                static_cast<double>(p.unavailable));
+    prom_metric(out, "parley_presence_dead_nodes_total", "counter", "Dead nodes whose presence this node cleaned up.",
+                static_cast<double>(p.dead_nodes));
+  }
   if (s.sends != nullptr) {
     const auto gc = s.sends->stats();
     prom_metric(out, "parley_send_transactions_total", "counter",

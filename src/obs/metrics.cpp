@@ -86,6 +86,9 @@ void ServerMetrics::render(std::string& out) const {
               static_cast<double>(ws_frames_in.load()));
   prom_metric(out, "parley_ws_frames_out_total", "counter", "WebSocket frames sent.",
               static_cast<double>(ws_frames_out.load()));
+  prom_metric(out, "parley_ws_writes_total", "counter",
+              "Physical writes of WebSocket output; frames_out / writes = frames per write (syscall).",
+              static_cast<double>(ws_writes.load()));
 
   prom_help(out, "parley_http_requests_total", "counter", "HTTP requests by route class and status.");
   for (std::size_t c = 0; c < kRouteClassCount; ++c) {

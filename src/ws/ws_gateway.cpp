@@ -5,6 +5,7 @@
 #include "parley/obs/log.hpp"
 #include "parley/protocol/timestamp.hpp"
 #include "parley/ws/ws_session.hpp"
+#include "parley/ws/write_coalescer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -50,7 +51,9 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
     verdict = protocol::ApiError::unavailable("authentication is unavailable; retry shortly");
   }
 
-  websocket::stream<Stream> ws(std::move(stream));
+  // Frames are gathered into batched physical writes (one syscall / TLS write for many frames).
+  websocket::stream<WriteCoalescer<Stream>> ws(std::move(stream));
+  ws.next_layer().set_write_counter(&deps_.metrics.ws_writes);
   ws.set_option(websocket::stream_base::timeout{
       std::chrono::seconds(10), std::chrono::seconds(2 * deps_.config.ws_heartbeat_s), true});
   ws.read_message_max(deps_.config.ws_frame_limit);
@@ -71,7 +74,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
     co_await ws.async_close(reason, kTuple);
     co_return;
   }
-  auto session = std::make_shared<WsSession<Stream>>(std::move(ws), deps_, std::get<auth::Identity>(verdict),
+  auto session = std::make_shared<WsSession<WriteCoalescer<Stream>>>(std::move(ws), deps_, std::get<auth::Identity>(verdict),
                                                      deps_.node_id + "-" + auth::random_hex(8));
   co_await session->run();
 }

@@ -1,4 +1,5 @@
 #include "parley/ws/ws_session.hpp"
+#include "parley/ws/write_coalescer.hpp"
 
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/event_log.hpp"
@@ -16,6 +17,7 @@
 
 #include <pqxx/except>
 
+#include <mutex>
 #include <random>
 
 namespace parley::ws {
@@ -32,6 +34,35 @@ constexpr std::size_t kMaxWatches = 1000;      // channels watched by one connec
 constexpr std::size_t kMaxHeld = 1024;         // live events held back while a watch reads PostgreSQL
 constexpr auto kTypingTimeout = std::chrono::seconds(7);     // typing.stop sent by the server without a refresh
 constexpr auto kTypingMinInterval = std::chrono::seconds(2); // at most one typing.start relayed per user, channel
+
+// At most one relayed typing.start per 2 s per user and channel on this node, whatever the number of the
+// user's connections here (`key` names app, channel and user). Entries older than 2 s are pruned as the map grows.
+bool claim_typing_start(const std::string& key, std::chrono::steady_clock::time_point now) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::chrono::steady_clock::time_point> last;
+  std::lock_guard lock(mutex);
+  if (last.size() >= 4096) std::erase_if(last, [now](const auto& e) { return now - e.second >= kTypingMinInterval; });
+  auto [it, inserted] = last.try_emplace(key, now);
+  if (inserted) return true;
+  if (now - it->second < kTypingMinInterval) return false;
+  it->second = now;
+  return true;
+}
+
+// Awaits a callback-style operation: `start(done)` calls done(T) exactly once, on any thread; the
+// coroutine resumes on its own executor.
+template <class T, class Start>
+asio::awaitable<T> await_callback(Start start) {
+  auto initiate = [start = std::move(start)](auto handler) mutable {
+    auto h = std::make_shared<decltype(handler)>(std::move(handler));
+    start([h](T value) {
+      auto ex = asio::get_associated_executor(*h);
+      asio::post(ex, [h, value = std::move(value)]() mutable { std::move(*h)(std::move(value)); });
+    });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(T)>(std::move(initiate),
+                                                                                  asio::use_awaitable);
+}
 
 // The answer to a DbPool call that failed: 503 when the database is unavailable, 500 otherwise.
 ApiError db_failure(const std::exception& e) {
@@ -72,7 +103,8 @@ template <class Stream>
 void WsSession<Stream>::send(Frame frame) {
   if (stopped_ || close_code_) return;
   const auto& cfg = deps_.config;
-  if (queue_.size() + 1 > cfg.ws_send_queue_frames || queued_bytes_ + frame->size() > cfg.ws_send_queue_bytes) {
+  if (queue_.size() + 1 > cfg.ws_send_queue_frames + requested_frames_ ||
+      queued_bytes_ + frame->size() > cfg.ws_send_queue_bytes + requested_bytes_) {
     obs::info("closing slow consumer", {{"connection_id", connection_id_}, {"queued_bytes", queued_bytes_}});
     close(CloseCode::slow_consumer, false);
     return;
@@ -115,7 +147,10 @@ asio::awaitable<void> WsSession<Stream>::run() {
   nlohmann::json user = {{"id", identity_.user_id}};
   if (identity_.server) user = {{"id", nullptr}, {"server", true}};
   nlohmann::json me = nullptr;
-  if (!identity_.server) {
+  bool admitted = true;
+  if (!identity_.server) admitted = co_await enter_presence();
+  if (!admitted) me = {{"total_unread_count", 0}, {"unread_channels", 0}};
+  if (!identity_.server && !close_code_) {
     try {
       const chat::Caller who = caller();
       auto read_me = [who](pqxx::connection& c) { return chat::get_me(c, who); };
@@ -152,6 +187,7 @@ asio::awaitable<void> WsSession<Stream>::run() {
   co_await read_loop();
   stopped_ = true;
   unwatch_all();
+  if (in_presence_) deps_.presence.disconnect(identity_.app->id, identity_.user_id, connection_id_);
   if (!user_key_.empty()) {
     deps_.hub.unwatch(shard_, this, user_key_);
     deps_.hub.unwatch(shard_, this, app_key_);
@@ -193,6 +229,7 @@ asio::awaitable<void> WsSession<Stream>::write_loop() {
       Frame frame = std::move(queue_.front());
       queue_.pop_front();
       queued_bytes_ -= frame->size();
+      if (queue_.empty()) requested_bytes_ = requested_frames_ = 0;
       auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);
       if (ec) break;
       deps_.metrics.ws_frames_out.fetch_add(1, std::memory_order_relaxed);
@@ -285,6 +322,11 @@ void WsSession<Stream>::handle_text(std::string_view text) {
     asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_refresh(id, frame); }, asio::detached);
     return;
   }
+  if (name == "presence.set") {
+    asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_presence_set(id, frame); },
+                   asio::detached);
+    return;
+  }
   if (name == "read") {
     asio::co_spawn(ws_.get_executor(), [self, id, frame]() { return self->op_read(id, frame); }, asio::detached);
     return;
@@ -301,6 +343,10 @@ template <class Stream>
 void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) {
   if (key == user_key_ || key == app_key_) {
     on_control_event(frame);
+    return;
+  }
+  if (presence_refs_.count(key) != 0) {  // user.presence.changed of a member of a watched channel
+    send(frame);
     return;
   }
   auto it = watches_.find(key);
@@ -322,6 +368,18 @@ void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t se
     return;  // typing is relayed to the others, not echoed to the typist
   }
   send(frame);
+  // Removed from a channel it may not read as a non-member: member.removed is the last event it gets.
+  if (seq > 0 && w.read_needs_membership && !identity_.server &&
+      frame->find("\"type\":\"member.removed\"") != std::string::npos) {
+    auto event = nlohmann::json::parse(*frame, nullptr, false);
+    if (!event.is_discarded() && event.value("type", "") == "member.removed" && event["member"].is_object() &&
+        event["member"].value("user_id", "") == identity_.user_id) {
+      stop_typing(w);
+      deps_.hub.unwatch(shard_, this, key);
+      unfollow_presence(key);
+      watches_.erase(it);
+    }
+  }
 }
 
 // On the user's or the app's control key: notification.* (passed on unless the channel is watched here)
@@ -355,6 +413,9 @@ void WsSession<Stream>::unwatch_all() {
     deps_.hub.unwatch(shard_, this, key);
   }
   watches_.clear();
+  for (const auto& [key, refs] : presence_refs_) deps_.hub.unwatch(shard_, this, key);
+  presence_refs_.clear();
+  presence_of_watch_.clear();
 }
 
 // {"op":"watch","channels":{cid: after_seq or null}}: subscribe first, then read PostgreSQL, then go live.
@@ -368,6 +429,12 @@ asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::j
                                               {{"limit", "channels"}, {"max", kMaxWatchPerOp}}));
     co_return;
   }
+  const auto presence_flag = request.find("presence");
+  if (presence_flag != request.end() && !presence_flag->is_boolean()) {
+    reply_error(id, ApiError::invalid_request("presence must be a boolean"));
+    co_return;
+  }
+  const bool with_presence = presence_flag != request.end() && presence_flag->get<bool>() && !identity_.server;
   std::vector<std::pair<std::string, std::optional<std::int64_t>>> wanted;
   std::size_t new_channels = 0;
   for (const auto& item : it->items()) {
@@ -434,9 +501,12 @@ asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::j
     }
     auto& body = std::get<chat::Reply>(outcomes[i]).body;
     std::int64_t last_seq = body["last_seq"].get<std::int64_t>();
-    for (const auto& event : body["events"]) {  // the missed events first
+    for (const auto& event : body["events"]) {  // the missed events first (beyond the bound: asked for)
       last_seq = std::max(last_seq, event.value("seq", std::int64_t{0}));
-      send_json(event);
+      auto frame = std::make_shared<const std::string>(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      requested_bytes_ += frame->size();
+      ++requested_frames_;
+      send(std::move(frame));
     }
     deps_.hub.set_baseline(key, last_seq);
     Watch& watch = w->second;
@@ -444,12 +514,127 @@ asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::j
     watch.ready = true;
     watch.typing_events = body["switches"].value("typing_events", true);
     watch.delivery_events = body["switches"].value("delivery_events", true);
+    watch.read_needs_membership = body.value("read_needs_membership", true);
     auto held = std::move(watch.held);
     watch.held.clear();
     for (auto& [seq, frame] : held) on_channel_event(key, seq, frame);  // then live, without duplicates
+    if (with_presence) follow_presence(key, body["state"]["members"]);
     results[cid] = {{"recovered", body["recovered"]}, {"last_seq", last_seq}, {"state", std::move(body["state"])}};
   }
-  reply_ok(id, {{"channels", std::move(results)}});
+  if (with_presence) co_await mark_online(results);
+  // The ack carries each channel's state (up to 25 messages each): beyond the bound too.
+  const nlohmann::json ack = {{"type", "ack"}, {"id", id}, {"ok", true}, {"result", {{"channels", std::move(results)}}}};
+  auto frame = std::make_shared<const std::string>(ack.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  requested_bytes_ += frame->size();
+  ++requested_frames_;
+  send(std::move(frame));
+}
+
+// Subscribes this connection to user.presence.changed of the members of the channel `key` (refcounted over
+// the watched channels); the watch's earlier presence subscriptions are released first.
+template <class Stream>
+void WsSession<Stream>::follow_presence(const std::string& key, const nlohmann::json& members) {
+  unfollow_presence(key);
+  std::vector<std::string> keys;
+  for (const auto& m : members) {
+    const std::string user = m.value("user_id", "");
+    if (user.empty()) continue;
+    const std::string pkey = realtime::channel_key(identity_.app->id, realtime::presence_cid(user));
+    if (presence_refs_[pkey]++ == 0) deps_.hub.watch(shard_, this, pkey);
+    keys.push_back(pkey);
+  }
+  presence_of_watch_[key] = std::move(keys);
+}
+
+template <class Stream>
+void WsSession<Stream>::unfollow_presence(const std::string& key) {
+  auto it = presence_of_watch_.find(key);
+  if (it == presence_of_watch_.end()) return;
+  for (const auto& pkey : it->second) {
+    auto ref = presence_refs_.find(pkey);
+    if (ref == presence_refs_.end() || --ref->second > 0) continue;
+    presence_refs_.erase(ref);
+    deps_.hub.unwatch(shard_, this, pkey);
+  }
+  presence_of_watch_.erase(it);
+}
+
+// Adds "online" to every member of the watch results (one presence query for all of them).
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::mark_online(nlohmann::json& results) {
+  auto self = this->shared_from_this();
+  std::vector<std::string> users;
+  std::unordered_map<std::string, std::size_t> index;
+  for (auto& [cid, result] : results.items()) {
+    if (!result.contains("state")) continue;
+    for (const auto& m : result["state"]["members"]) {
+      const std::string user = m.value("user_id", "");
+      if (!user.empty() && index.emplace(user, users.size()).second) users.push_back(user);
+    }
+  }
+  realtime::Presence* presence = &deps_.presence;
+  auto start = [presence, app = identity_.app->id, users](std::function<void(std::vector<bool>)> done) {
+    presence->online(app, users, std::move(done));
+  };
+  const std::vector<bool> online = co_await await_callback<std::vector<bool>>(std::move(start));
+  for (auto& [cid, result] : results.items()) {
+    if (!result.contains("state")) continue;
+    for (auto& m : result["state"]["members"]) {
+      const auto at = index.find(m.value("user_id", ""));
+      m["online"] = at != index.end() && at->second < online.size() && online[at->second];
+    }
+  }
+}
+
+// Adds this connection to the user's presence (announcing them online if they were not). Over the
+// per-user connection limit: connection.error (429 rate_limited) and close 4029. An unreachable presence
+// store lets the connection in (fail open).
+template <class Stream>
+asio::awaitable<bool> WsSession<Stream>::enter_presence() {
+  auto self = this->shared_from_this();
+  realtime::Presence* presence = &deps_.presence;
+  auto start = [presence, app = identity_.app->id, user = identity_.user_id,
+                conn = connection_id_](std::function<void(realtime::PresenceResult)> done) {
+    presence->connect(app, user, conn, false, std::move(done));
+  };
+  const auto entered = co_await await_callback<realtime::PresenceResult>(std::move(start));
+  if (entered.accepted) {
+    in_presence_ = true;
+    co_return true;
+  }
+  const auto max = deps_.config.ws_max_connections_per_user;
+  const ApiError error{"rate_limited", 429,
+                       "this user already has " + std::to_string(max) + " open connections; close one first",
+                       {{"limit", "connections_per_user"}, {"max", max}}};
+  send_json({{"type", "connection.error"}, {"error", error.to_json()["error"]}});
+  close(CloseCode::too_many, true);
+  co_return false;
+}
+
+// {"op":"presence.set","invisible":bool}: an invisible user appears offline to everyone.
+template <class Stream>
+asio::awaitable<void> WsSession<Stream>::op_presence_set(nlohmann::json id, nlohmann::json request) {
+  auto self = this->shared_from_this();
+  const auto invisible = request.find("invisible");
+  if (invisible == request.end() || !invisible->is_boolean()) {
+    reply_error(id, ApiError::invalid_request("presence.set needs \"invisible\": true or false"));
+    co_return;
+  }
+  if (!in_presence_) {
+    reply_error(id, ApiError::invalid_request("presence belongs to users; use a user token"));
+    co_return;
+  }
+  realtime::Presence* presence = &deps_.presence;
+  auto start = [presence, app = identity_.app->id, user = identity_.user_id, conn = connection_id_,
+                value = invisible->get<bool>()](std::function<void(realtime::PresenceResult)> done) {
+    presence->set_invisible(app, user, conn, value, std::move(done));
+  };
+  const auto result = co_await await_callback<realtime::PresenceResult>(std::move(start));
+  if (!result.available) {
+    reply_error(id, ApiError::unavailable("presence is unavailable; retry"));
+    co_return;
+  }
+  reply_ok(id, {{"invisible", invisible->get<bool>()}});
 }
 
 template <class Stream>
@@ -465,6 +650,7 @@ void WsSession<Stream>::op_unwatch(const nlohmann::json& id, const nlohmann::jso
     if (auto w = watches_.find(key); w != watches_.end()) {
       stop_typing(w->second);
       deps_.hub.unwatch(shard_, this, key);
+      unfollow_presence(key);
       watches_.erase(w);
     }
   }
@@ -609,7 +795,8 @@ void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json
   }
   const auto now = std::chrono::steady_clock::now();
   // Refreshes within 2 s are not relayed (at most one start per 2 s), but they keep the typing alive.
-  const bool relay = !watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval;
+  const bool relay = (!watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval) &&
+                     claim_typing_start(w->first + "\n" + identity_.user_id + "\n" + parent, now);
   if (relay) {
     nlohmann::json event = {{"type", "typing.start"}};
     if (!parent.empty()) event["parent_id"] = parent;
@@ -708,7 +895,8 @@ asio::awaitable<void> WsSession<Stream>::expiry_loop() {
   }
 }
 
-template class WsSession<net::PlainStream>;
-template class WsSession<net::TlsStream>;
+// Frames go out through WriteCoalescer: several queued frames per physical write.
+template class WsSession<WriteCoalescer<net::PlainStream>>;
+template class WsSession<WriteCoalescer<net::TlsStream>>;
 
 }  // namespace parley::ws

@@ -298,6 +298,25 @@ TEST_F(RealtimeE2E, TypingIsRelayedThrottledAndStoppedByTheServer) {
   EXPECT_EQ(alice->request({{"op", "typing.start"}, {"cid", "messaging:other"}})["error"]["status"], 400);
 }
 
+TEST_F(RealtimeE2E, TypingIsThrottledPerUserAcrossTheirConnections) {
+  make_channel("typing2", R"(["alice","bob"])");
+  auto phone = connect(port_a_, "alice");
+  auto laptop = connect(port_a_, "alice");
+  auto bob = connect(port_b_, "bob");
+  for (auto* ws : {phone.get(), laptop.get(), bob.get()}) {
+    ASSERT_EQ(ws->request({{"op", "watch"}, {"channels", {{"messaging:typing2", nullptr}}}})["ok"], true);
+  }
+  EXPECT_EQ(phone->request({{"op", "typing.start"}, {"cid", "messaging:typing2"}})["result"]["relayed"], true);
+  // The same user on another connection within 2 s: not relayed again.
+  EXPECT_EQ(laptop->request({{"op", "typing.start"}, {"cid", "messaging:typing2"}})["result"]["relayed"], false);
+  EXPECT_EQ(bob->read_until_type("typing.start")["user"]["id"], "alice");
+  while (bob->wait_for_message(300ms)) EXPECT_NE(bob->read_json()["type"], "typing.start");
+  // Another user is not affected; after 2 s alice's next start is relayed.
+  EXPECT_EQ(bob->request({{"op", "typing.start"}, {"cid", "messaging:typing2"}})["result"]["relayed"], true);
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_EQ(laptop->request({{"op", "typing.start"}, {"cid", "messaging:typing2"}})["result"]["relayed"], true);
+}
+
 TEST_F(RealtimeE2E, DeliveryReceiptsReachTheOtherWatchers) {
   make_channel("dlv", R"(["alice","bob"])");
   ASSERT_EQ(rest(port_a_, "alice", "PUT", "/v1/channels/livestream/show", "{}").status, 201);

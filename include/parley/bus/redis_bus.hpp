@@ -33,6 +33,9 @@ struct RedisEndpoint {
 /// "redis://[:password@]host[:port][/db]"; throws std::invalid_argument.
 RedisEndpoint parse_redis_url(const std::string& url);
 
+/// A connected, authenticated hiredis context with 2 s timeouts and keep-alive, or null.
+redisContext* connect_redis(const RedisEndpoint& endpoint);
+
 class RedisBus final : public Bus {
  public:
   RedisBus(RedisEndpoint endpoint, std::size_t publish_queue_limit);
@@ -48,7 +51,6 @@ class RedisBus final : public Bus {
   void stop() override;
 
  private:
-  redisContext* open_connection();
   redisContext* reconnect(std::chrono::milliseconds& backoff, bool& had_connection);
   void publisher_loop();
   void subscriber_loop();

@@ -47,6 +47,7 @@ struct Config {
   // websocket
   std::size_t ws_frame_limit = 64 * 1024;
   int ws_heartbeat_s = 25;
+  std::size_t ws_max_connections_per_user = 10;  // open WebSocket connections per user, all nodes together
   std::size_t ws_send_queue_bytes = 1024 * 1024;
   std::size_t ws_send_queue_frames = 1024;
   // redis bus

@@ -4,6 +4,7 @@
 #include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
 #include "parley/realtime/hub.hpp"
+#include "parley/realtime/presence.hpp"
 #include "parley/obs/metrics.hpp"
 #include "parley/storage/db_pool.hpp"
 
@@ -23,6 +24,7 @@ struct SystemStatus {
   std::string version;
   const chat::GroupCommitter* sends = nullptr;  // message group commit counters, when serving chat
   const realtime::Hub* hub = nullptr;            // fan-out counters
+  const realtime::Presence* presence = nullptr;  // presence counters
 };
 
 void add_system_routes(Router& router, const SystemStatus& status);

@@ -39,6 +39,7 @@ class ServerMetrics {
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> ws_frames_in{0};
   std::atomic<std::uint64_t> ws_frames_out{0};
+  std::atomic<std::uint64_t> ws_writes{0};  // batched physical writes of WebSocket output (WriteCoalescer)
 
   void render(std::string& out) const;
 

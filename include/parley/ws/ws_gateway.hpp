@@ -4,6 +4,7 @@
 #include "parley/auth/authenticator.hpp"
 #include "parley/chat/group_commit.hpp"
 #include "parley/realtime/hub.hpp"
+#include "parley/realtime/presence.hpp"
 #include "parley/net/server_context.hpp"
 
 namespace parley::ws {
@@ -18,6 +19,7 @@ struct WsDeps {
   storage::DbPool& db;
   chat::GroupCommitter& sends;
   realtime::Hub& hub;
+  realtime::Presence& presence;
 };
 
 class WsGateway final : public net::WebSocketUpgrader {

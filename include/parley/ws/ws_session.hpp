@@ -75,6 +75,14 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start);
   void op_delivered(const nlohmann::json& id, const nlohmann::json& request);
   boost::asio::awaitable<void> op_refresh(nlohmann::json id, nlohmann::json request);
+  boost::asio::awaitable<void> op_presence_set(nlohmann::json id, nlohmann::json request);
+  /// Registers this connection's presence entry; false (after connection.error + 4029) over the per-user limit.
+  boost::asio::awaitable<bool> enter_presence();
+  /// Subscribes to the presence keys of `watch`'s members (watch with "presence": true).
+  void follow_presence(const std::string& key, const nlohmann::json& members);
+  void unfollow_presence(const std::string& key);
+  /// Adds "online" to the members in watch results.
+  boost::asio::awaitable<void> mark_online(nlohmann::json& results);
   boost::asio::awaitable<void> expiry_loop();
   void unwatch_all();
   /// An ephemeral event (no seq) of `cid` from this user, to the channel's watchers on every node.
@@ -89,6 +97,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
     std::vector<std::pair<std::int64_t, realtime::Frame>> held;
     bool typing_events = true;    // the channel type's switches
     bool delivery_events = true;
+    bool read_needs_membership = true;  // the watch ends when this user is removed from the channel
     bool typing = false;          // this connection's user is typing here
     std::string typing_parent;
     std::chrono::steady_clock::time_point typing_started{};
@@ -105,6 +114,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   boost::asio::steady_timer wake_;
   std::deque<Frame> queue_;
   std::size_t queued_bytes_ = 0;
+  // What a watch queued at the client's request (its replay and its ack) is on top of the slow-consumer
+  // bound until the queue next empties: a replay after a 4008 is always more than the bound.
+  std::size_t requested_bytes_ = 0, requested_frames_ = 0;
   std::optional<CloseCode> close_code_;
   bool close_flush_ = true;
   bool stopped_ = false;
@@ -114,6 +126,11 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   std::string user_key_, app_key_;    // control events (access.revoked) for this user / every user of the app
   void on_control_event(const realtime::Frame& frame);
   std::unordered_map<std::string, Watch> watches_;  // by hub key
+  bool in_presence_ = false;  // this connection has a presence entry (removed when it ends)
+  // user.presence.changed: presence key -> number of watched channels that follow it; and per channel key
+  // the presence keys it follows.
+  std::unordered_map<std::string, std::size_t> presence_refs_;
+  std::unordered_map<std::string, std::vector<std::string>> presence_of_watch_;
 };
 
 }  // namespace parley::ws
