@@ -95,6 +95,9 @@ Response metrics_text(const SystemStatus& s) {
                 static_cast<double>(h.gap_fills));
     prom_metric(out, "parley_watched_channels", "gauge", "Channels watched by at least one connection of this node.",
                 static_cast<double>(h.feeds));
+    prom_help(out, "parley_fanout_latency_seconds", "histogram",
+              "From an event's publication after its commit (on any node) to its hand-off to this node's watchers.");
+    s.hub->fanout_latency().render(out, "parley_fanout_latency_seconds", "");
   }
   if (s.presence != nullptr) {
     const auto p = s.presence->stats();

@@ -18,7 +18,11 @@ namespace asio = boost::asio;
 struct Hub::Feed {
   Feed(asio::io_context& io, std::uint64_t gen) : gap_timer(io), generation(gen) {}
   std::int64_t last = -1;  // -1: no baseline yet (events wait in pending)
-  std::map<std::int64_t, Frame> pending;
+  struct Held {
+    Frame frame;
+    std::int64_t origin_us = 0;
+  };
+  std::map<std::int64_t, Held> pending;
   asio::steady_timer gap_timer;
   bool timer_armed = false;
   bool filling = false;
@@ -38,6 +42,11 @@ std::string channel_key(std::int64_t app_id, const std::string& cid) {
 }
 
 namespace {
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Control keys ("@user:<id>", "@app") carry only ephemeral events: no feed, no seq ordering.
 bool is_control_key(const std::string& key) {
   const auto colon = key.find(':', 3);
@@ -104,43 +113,51 @@ void Hub::set_baseline(const std::string& key, std::int64_t seq) {
 }
 
 void Hub::publish(std::vector<chat::ChannelEvent> events) {
+  const std::int64_t origin = now_us();
   for (auto& e : events) {
     published_.fetch_add(1, std::memory_order_relaxed);
     std::string key = channel_key(e.app_id, e.cid);
     std::string wire;
-    wire.reserve(instance_.size() + 24 + e.frame->size());
-    wire.append(instance_).append(" ").append(std::to_string(e.seq)).append(" ").append(*e.frame);
+    wire.reserve(instance_.size() + 48 + e.frame->size());
+    wire.append(instance_).append(" ").append(std::to_string(e.seq)).append(" ").append(std::to_string(origin));
+    wire.append(" ").append(*e.frame);
     bus_.publish(key, std::move(wire));
     if (e.seq == 0) {
-      deliver(key, 0, e.frame);
+      deliver(key, 0, e.frame, origin);
     } else {
       const std::int64_t seq = e.seq;
-      asio::post(shards_[home_of(key)]->io, [this, key = std::move(key), seq, frame = std::move(e.frame)] {
-        feed_event(key, seq, frame);
+      // The home shard first: the lambda below moves `key` out, and arguments are evaluated in any order.
+      asio::io_context& home = shards_[home_of(key)]->io;
+      asio::post(home, [this, key = std::move(key), seq, frame = std::move(e.frame), origin] {
+        feed_event(key, seq, frame, origin);
       });
     }
   }
 }
 
 void Hub::on_bus_message(const std::string& channel, std::shared_ptr<const std::string> payload) {
-  // "<instance> <seq> <json>"
+  // "<instance> <seq> <origin_us> <json>"
   const std::string& p = *payload;
   const auto a = p.find(' ');
   if (a == std::string::npos) return;
   if (std::string_view(p).substr(0, a) == instance_) return;  // our own event, delivered locally already
   const auto b = p.find(' ', a + 1);
   if (b == std::string::npos) return;
-  std::int64_t seq = 0;
+  const auto c = p.find(' ', b + 1);
+  if (c == std::string::npos) return;
+  std::int64_t seq = 0, origin = 0;
   auto [end, ec] = std::from_chars(p.data() + a + 1, p.data() + b, seq);
   if (ec != std::errc() || end != p.data() + b || seq < 0) return;
+  auto [end2, ec2] = std::from_chars(p.data() + b + 1, p.data() + c, origin);
+  if (ec2 != std::errc() || end2 != p.data() + c || origin < 0) return;
   received_.fetch_add(1, std::memory_order_relaxed);
-  Frame frame = std::make_shared<const std::string>(p.substr(b + 1));
+  Frame frame = std::make_shared<const std::string>(p.substr(c + 1));
   if (seq == 0) {
-    deliver(channel, 0, frame);
+    deliver(channel, 0, frame, origin);
     return;
   }
-  asio::post(shards_[home_of(channel)]->io, [this, key = channel, seq, frame = std::move(frame)] {
-    feed_event(key, seq, frame);
+  asio::post(shards_[home_of(channel)]->io, [this, key = channel, seq, frame = std::move(frame), origin] {
+    feed_event(key, seq, frame, origin);
   });
 }
 
@@ -188,7 +205,7 @@ void Hub::feed_baseline(const std::string& key, std::int64_t seq) {
   });
 }
 
-void Hub::feed_event(const std::string& key, std::int64_t seq, const Frame& frame) {
+void Hub::feed_event(const std::string& key, std::int64_t seq, const Frame& frame, std::int64_t origin_us) {
   auto& feeds = shards_[home_of(key)]->feeds;
   auto it = feeds.find(key);
   if (it == feeds.end()) return;  // nobody watches this channel here
@@ -202,7 +219,7 @@ void Hub::feed_event(const std::string& key, std::int64_t seq, const Frame& fram
     feed.pending.clear();
     request_fill(key, feed);
   }
-  feed.pending.emplace(seq, frame);
+  feed.pending.emplace(seq, Feed::Held{frame, origin_us});
   drain_feed(key, feed);
 }
 
@@ -211,7 +228,7 @@ void Hub::drain_feed(const std::string& key, Feed& feed) {
   while (!feed.pending.empty() && feed.pending.begin()->first <= feed.last + 1) {
     auto first = feed.pending.begin();
     if (first->first == feed.last + 1) {
-      deliver(key, first->first, first->second);
+      deliver(key, first->first, first->second.frame, first->second.origin_us);
       feed.last = first->first;
     } else {
       duplicates_.fetch_add(1, std::memory_order_relaxed);
@@ -270,7 +287,7 @@ asio::awaitable<void> Hub::fill(std::string key, std::uint64_t generation) {
     if (feed == nullptr) co_return;
     gap_fills_.fetch_add(1, std::memory_order_relaxed);
     for (auto& [seq, json] : rows) {
-      if (seq > feed->last) feed->pending.emplace(seq, std::make_shared<const std::string>(std::move(json)));
+      if (seq > feed->last) feed->pending.emplace(seq, Feed::Held{std::make_shared<const std::string>(std::move(json)), 0});
     }
     feed->timer_armed = false;
     feed->gap_timer.cancel();
@@ -292,15 +309,16 @@ asio::awaitable<void> Hub::fill(std::string key, std::uint64_t generation) {
   }
 }
 
-void Hub::deliver(const std::string& key, std::int64_t seq, const Frame& frame) {
+void Hub::deliver(const std::string& key, std::int64_t seq, const Frame& frame, std::int64_t origin_us) {
   delivered_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < shards_.size(); ++i) {
-    asio::post(shards_[i]->io, [this, i, key, seq, frame] {
+    asio::post(shards_[i]->io, [this, i, key, seq, frame, origin_us] {
       auto& watchers = shards_[i]->watchers;
       auto it = watchers.find(key);
       if (it == watchers.end()) return;
       const std::vector<Watcher*> targets = it->second;  // a watcher may unwatch itself while we iterate
       for (Watcher* w : targets) w->on_channel_event(key, seq, frame);
+      if (origin_us > 0) fanout_latency_.observe(std::chrono::microseconds(std::max<std::int64_t>(0, now_us() - origin_us)));
     });
   }
 }

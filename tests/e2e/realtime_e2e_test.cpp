@@ -317,6 +317,31 @@ TEST_F(RealtimeE2E, TypingIsThrottledPerUserAcrossTheirConnections) {
   EXPECT_EQ(laptop->request({{"op", "typing.start"}, {"cid", "messaging:typing2"}})["result"]["relayed"], true);
 }
 
+TEST_F(RealtimeE2E, FanoutLatencyIsMeasuredOnEveryNode) {
+  make_channel("latency", R"(["alice","bob"])");
+  auto on_a = connect(port_a_, "alice");
+  auto on_b = connect(port_b_, "bob");
+  for (auto* ws : {on_a.get(), on_b.get()}) {
+    ASSERT_EQ(ws->request({{"op", "watch"}, {"channels", {{"messaging:latency", nullptr}}}})["ok"], true);
+  }
+  auto count_on = [](std::uint16_t port) {
+    const auto body = http_request(port, "GET", "/metrics").body;
+    const std::string name = "parley_fanout_latency_seconds_count ";
+    const auto at = body.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size()));
+  };
+  const double before_a = count_on(port_a_), before_b = count_on(port_b_);
+  ASSERT_GE(before_a, 0);
+  ASSERT_GE(before_b, 0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(rest(port_a_, "alice", "POST", "/v1/channels/messaging/latency/messages", R"({"text":"t"})").status, 201);
+  }
+  EXPECT_EQ(read_new_seqs(*on_a, 3).size(), 3u);
+  EXPECT_EQ(read_new_seqs(*on_b, 3).size(), 3u);
+  EXPECT_GE(count_on(port_a_) - before_a, 3) << "local delivery, no Redis round trip";
+  EXPECT_GE(count_on(port_b_) - before_b, 3) << "delivery through Redis";
+}
+
 TEST_F(RealtimeE2E, DeliveryReceiptsReachTheOtherWatchers) {
   make_channel("dlv", R"(["alice","bob"])");
   ASSERT_EQ(rest(port_a_, "alice", "PUT", "/v1/channels/livestream/show", "{}").status, 201);

@@ -19,6 +19,7 @@
 #include "parley/bus/bus.hpp"
 #include "parley/chat/channel_event.hpp"
 #include "parley/net/io_context_pool.hpp"
+#include "parley/obs/metrics.hpp"
 #include "parley/storage/db_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -86,6 +87,9 @@ class Hub final : public chat::EventPublisher {
   void publish(std::vector<chat::ChannelEvent> events) override;
 
   HubStats stats() const;
+  /// From an event's publication on its node (after the commit) to its hand-off to this node's watchers
+  /// (queued on each of their connections), observed once per event and shard that has watchers.
+  const obs::LatencyHistogram& fanout_latency() const { return fanout_latency_; }
 
  private:
   struct Feed;
@@ -95,7 +99,7 @@ class Hub final : public chat::EventPublisher {
   void on_bus_message(const std::string& channel, std::shared_ptr<const std::string> payload);
   void on_bus_state(bool connected);
   // On the home shard's thread:
-  void feed_event(const std::string& key, std::int64_t seq, const Frame& frame);
+  void feed_event(const std::string& key, std::int64_t seq, const Frame& frame, std::int64_t origin_us);
   void feed_start(const std::string& key);
   void feed_stop(const std::string& key);
   void feed_baseline(const std::string& key, std::int64_t seq);
@@ -105,7 +109,8 @@ class Hub final : public chat::EventPublisher {
   void request_fill(const std::string& key, Feed& feed);
   boost::asio::awaitable<void> fill(std::string key, std::uint64_t generation);
   // From the home shard: to every shard's watchers.
-  void deliver(const std::string& key, std::int64_t seq, const Frame& frame);
+  // `origin_us`: when the event was published on its node (unix µs; 0 = unknown, e.g. read from PostgreSQL).
+  void deliver(const std::string& key, std::int64_t seq, const Frame& frame, std::int64_t origin_us);
 
   net::IoContextPool& pool_;
   bus::Bus& bus_;
@@ -118,6 +123,7 @@ class Hub final : public chat::EventPublisher {
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::uint64_t> published_{0}, received_{0}, delivered_{0}, gap_fills_{0}, duplicates_{0};
   std::atomic<std::size_t> feeds_{0};
+  obs::LatencyHistogram fanout_latency_;
 };
 
 }  // namespace parley::realtime
