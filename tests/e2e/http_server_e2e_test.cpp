@@ -96,6 +96,7 @@ TEST_F(HttpServerE2E, MetricsExposeConnectionsRequestsLatencyPoolAndRedis) {
   for (const char* needle : {
            "parley_http_connections_open ",
            "parley_ws_connections_open ",
+           "parley_ws_writes_total ",
            "parley_http_requests_total{route_class=\"system\",status=\"200\"} ",
            "parley_http_requests_total{route_class=\"unmatched\",status=\"404\"} 1",
            "parley_http_request_duration_seconds_bucket{route_class=\"system\",le=\"+Inf\"} ",
