@@ -74,8 +74,8 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
     co_await ws.async_close(reason, kTuple);
     co_return;
   }
-  auto session = std::make_shared<WsSession<WriteCoalescer<Stream>>>(std::move(ws), deps_, std::get<auth::Identity>(verdict),
-                                                     deps_.node_id + "-" + auth::random_hex(8));
+  auto session = std::make_shared<WsSession<WriteCoalescer<Stream>>>(
+      std::move(ws), deps_, std::get<auth::Identity>(verdict), deps_.node_id + "-" + auth::random_hex(8));
   co_await session->run();
 }
 
