@@ -60,6 +60,7 @@ struct Shared {
   std::mutex mutex;  // latencies, first_send, last_receive, errors
   std::vector<double> fanout_ms, send_ms;
   std::vector<std::string> errors;
+  std::unique_ptr<std::atomic<int>[]> got;  // message.new received, per watcher (to name stragglers)
 
   void error(const std::string& e) {
     std::lock_guard lock(mutex);
@@ -150,6 +151,7 @@ asio::awaitable<void> watcher(Shared& s, int index) {
         const auto t = sent_at(text);
         if (t > 0) latencies.push_back(static_cast<double>(received - t) / 1e6);
         ++got;
+        s.got[static_cast<std::size_t>(index)].store(got, std::memory_order_relaxed);
         ++s.delivered;
       }
       buffer.consume(buffer.size());
@@ -285,6 +287,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Options& o = s.opt;
+  s.got = std::make_unique<std::atomic<int>[]>(static_cast<std::size_t>(o.watchers));
   // The channel (the writer becomes its owner; livestream channels are readable by every user).
   const std::string body = "{}";
   const int created = rest(o.ports[0], http::verb::put, "/v1/channels/livestream/" + o.channel, body,
@@ -320,7 +323,17 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::nanoseconds(static_cast<long long>(1e9 * o.messages / o.rate))).count();
   s.stop = true;
   guard.reset();
-  if (s.done < o.watchers) ioc.stop();  // stragglers: give up on them
+  if (s.done < o.watchers) {  // stragglers: name a few, then give up on them
+    int named = 0;
+    for (int i = 0; i < o.watchers && named < 10; ++i) {
+      const int n = s.got[static_cast<std::size_t>(i)].load();
+      if (n >= o.messages) continue;
+      std::printf("straggler: watcher %d (node %zu) got %d of %d\n", i, static_cast<std::size_t>(i) % o.ports.size(), n,
+                  o.messages);
+      ++named;
+    }
+    ioc.stop();
+  }
   for (auto& t : threads) t.join();
 
   std::lock_guard lock(s.mutex);

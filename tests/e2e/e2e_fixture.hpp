@@ -119,4 +119,28 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<ParleyProcess> server_;
 };
 
+/// Two `parley serve` nodes (A migrates first) sharing one scratch PostgreSQL and one Redis: the cluster
+/// of the real-time suites. Call start_nodes() from SetUp; app_ is the suite's to fill.
+class TwoNodeTest : public ::testing::Test {
+ protected:
+  void start_nodes(const std::vector<std::string>& extra = {}) {
+    redis_.start();
+    for (auto* port : {&port_a_, &port_b_}) *port = free_port();
+    auto args_a = extra;
+    args_a.push_back("--migrate");
+    node_a_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_a_, db_.url(), redis_.url(), args_a));
+    node_a_->start();
+    node_a_->wait_healthy();
+    node_b_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_b_, db_.url(), redis_.url(), extra));
+    node_b_->start();
+    node_b_->wait_healthy();
+  }
+
+  ScratchDatabase db_;
+  RedisProcess redis_;
+  std::uint16_t port_a_ = 0, port_b_ = 0;
+  std::unique_ptr<ParleyProcess> node_a_, node_b_;
+  TestApp app_;
+};
+
 }  // namespace parley::test

@@ -63,21 +63,8 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 }  // namespace
 
-class LoadE2E : public ::testing::Test {
+class LoadE2E : public TwoNodeTest {
  protected:
-  void start_nodes(const std::vector<std::string>& extra) {
-    redis_.start();
-    for (auto* port : {&port_a_, &port_b_}) *port = free_port();
-    auto args_a = extra;
-    args_a.push_back("--migrate");
-    node_a_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_a_, db_.url(), redis_.url(), args_a));
-    node_a_->start();
-    node_a_->wait_healthy();
-    node_b_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_b_, db_.url(), redis_.url(), extra));
-    node_b_->start();
-    node_b_->wait_healthy();
-  }
-
   std::string user_token(const std::string& user) const {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -98,11 +85,6 @@ class LoadE2E : public ::testing::Test {
     return http_request(port, method, target, body, app_.as(who));
   }
 
-  ScratchDatabase db_;
-  RedisProcess redis_;
-  std::uint16_t port_a_ = 0, port_b_ = 0;
-  std::unique_ptr<ParleyProcess> node_a_, node_b_;
-  TestApp app_;
 };
 
 TEST_F(LoadE2E, SlowConsumerClosedWith4008WhileOthersKeepReceiving) {

@@ -14,17 +14,10 @@
 using namespace parley::test;
 using json = nlohmann::json;
 
-class NotificationsE2E : public ::testing::Test {
+class NotificationsE2E : public TwoNodeTest {
  protected:
   void SetUp() override {
-    redis_.start();
-    for (auto* port : {&port_a_, &port_b_}) *port = free_port();
-    node_a_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_a_, db_.url(), redis_.url(), {"--migrate"}));
-    node_a_->start();
-    node_a_->wait_healthy();
-    node_b_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_b_, db_.url(), redis_.url()));
-    node_b_->start();
-    node_b_->wait_healthy();
+    start_nodes();
     app_ = make_test_app(port_a_, db_.url(), "notif-a", {"alice", "bob", "carol", "mallory"});
   }
 
@@ -94,11 +87,6 @@ class NotificationsE2E : public ::testing::Test {
     return false;
   }
 
-  ScratchDatabase db_;
-  RedisProcess redis_;
-  std::uint16_t port_a_ = 0, port_b_ = 0;
-  std::unique_ptr<ParleyProcess> node_a_, node_b_;
-  TestApp app_;
 };
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;

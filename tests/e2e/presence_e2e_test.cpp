@@ -36,20 +36,10 @@ std::optional<bool> member_online(const nlohmann::json& ack, const std::string& 
 
 }  // namespace
 
-class PresenceE2E : public ::testing::Test {
+class PresenceE2E : public TwoNodeTest {
  protected:
   void SetUp() override {
-    redis_.start();
-    for (auto* port : {&port_a_, &port_b_}) *port = free_port();
-    const std::vector<std::string> fast = {"--ws-heartbeat-s", "1"};
-    auto args_a = fast;
-    args_a.push_back("--migrate");
-    node_a_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_a_, db_.url(), redis_.url(), args_a));
-    node_a_->start();
-    node_a_->wait_healthy();
-    node_b_ = std::make_unique<ParleyProcess>(ParleyProcess::serve_args(port_b_, db_.url(), redis_.url(), fast));
-    node_b_->start();
-    node_b_->wait_healthy();
+    start_nodes({"--ws-heartbeat-s", "1"});  // presence heartbeat 1 s: dead nodes found within 1.5 s
     app_ = make_test_app(port_a_, db_.url(), "presence", {"alice", "bob", "carol"});
     auto r = http_request(port_a_, "PUT", "/v1/channels/messaging/room", R"({"members":["alice","bob"]})",
                           app_.as("alice"));
@@ -76,11 +66,6 @@ class PresenceE2E : public ::testing::Test {
     return ws;
   }
 
-  ScratchDatabase db_;
-  RedisProcess redis_;
-  std::uint16_t port_a_ = 0, port_b_ = 0;
-  std::unique_ptr<ParleyProcess> node_a_, node_b_;
-  TestApp app_;
 };
 
 TEST_F(PresenceE2E, OnlineAcrossNodesSeveralDevicesAndOfflineWithinTwoSecondsOfTheLastCleanClose) {
