@@ -58,5 +58,11 @@ for i in 0 1; do
   curl -fsS "http://127.0.0.1:${ports[$i]}/metrics" |
     grep -E '^parley_(ws_connections_open|events_(published|received|delivered)_total|bus_dropped_total) ' |
     sed "s/^/node $i: /"
+  curl -fsS "http://127.0.0.1:${ports[$i]}/metrics" | grep -E '^parley_fanout_latency_seconds_(sum|count) ' |
+    sed "s/^/node $i: /"
+done
+# Warnings of the nodes (e.g. a feed that skipped seqs) say why a delivery is missing.
+for f in "$tmp"/parley-*.log; do
+  grep -m 5 -E '"level":"(warn|error)"' "$f" | sed "s|^|$(basename "$f"): |" || true
 done
 exit $status

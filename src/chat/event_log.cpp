@@ -114,7 +114,12 @@ std::vector<std::pair<std::int64_t, std::string>> events_after(pqxx::connection&
                             " AND e.seq > " + std::to_string(after) + " ORDER BY e.seq LIMIT " + std::to_string(limit));
   std::vector<std::pair<std::int64_t, std::string>> events;
   events.reserve(rows.size());
-  for (const auto& r : rows) events.emplace_back(r[0].as<std::int64_t>(), r[1].c_str());
+  // jsonb prints as {"type": "..."}: re-serialize compactly (here, on the database thread), so a frame filled
+  // from PostgreSQL is byte for byte what the live event was.
+  for (const auto& r : rows) {
+    auto payload = nlohmann::json::parse(r[1].c_str(), nullptr, false);
+    events.emplace_back(r[0].as<std::int64_t>(), payload.is_discarded() ? std::string(r[1].c_str()) : payload.dump());
+  }
   return events;
 }
 

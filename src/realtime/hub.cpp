@@ -286,13 +286,19 @@ asio::awaitable<void> Hub::fill(std::string key, std::uint64_t generation) {
     feed = find_feed(key, generation);
     if (feed == nullptr) co_return;
     gap_fills_.fetch_add(1, std::memory_order_relaxed);
+    // The highest seq this read saw. A channel's seqs commit in order (one row lock), so every seq below it was
+    // committed when we read; a missing one below it is gone from the log for good. Seqs above it may simply
+    // not have been committed (or published) yet when the read ran: they are waited for, never skipped.
+    std::int64_t seen = after;
     for (auto& [seq, json] : rows) {
+      seen = std::max(seen, seq);
       if (seq > feed->last) feed->pending.emplace(seq, Feed::Held{std::make_shared<const std::string>(std::move(json)), 0});
     }
     feed->timer_armed = false;
     feed->gap_timer.cancel();
     drain_feed(key, *feed);
-    if (!feed->pending.empty() && rows.size() < static_cast<std::size_t>(kPage)) {
+    if (!feed->pending.empty() && rows.size() < static_cast<std::size_t>(kPage) &&
+        feed->pending.begin()->first <= seen) {
       // The missing seqs are not in PostgreSQL (pruned or truncated away): skip to what we have.
       obs::warn("channel feed skips missing seqs", {{"channel", key},
                                                     {"from", feed->last + 1},
