@@ -10,6 +10,17 @@ namespace parley::realtime {
 
 std::string presence_cid(const std::string& user_id) { return "@presence:" + user_id; }
 
+bool LocalThrottle::claim(const std::string& key) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (last_.size() >= 4096) std::erase_if(last_, [&](const auto& e) { return now - e.second >= interval_; });
+  auto [it, inserted] = last_.try_emplace(key, now);
+  if (inserted) return true;
+  if (now - it->second < interval_) return false;
+  it->second = now;
+  return true;
+}
+
 void announce_presence(chat::EventPublisher& events, std::int64_t app_id, const std::string& user_id, bool online) {
   const nlohmann::json event = {{"type", "user.presence.changed"},
                                 {"user", {{"id", user_id}, {"online", online}}},

@@ -85,6 +85,11 @@ void LocalPresence::announce(std::int64_t app_id, const std::string& user_id, bo
   announce_presence(events_, app_id, user_id, online);
 }
 
+void LocalPresence::claim_typing(std::int64_t app_id, const std::string& cid, const std::string& user_id,
+                                 const std::string& parent, std::function<void(bool)> done) {
+  done(typing_.claim(std::to_string(app_id) + "\n" + cid + "\n" + user_id + "\n" + parent));
+}
+
 PresenceStats LocalPresence::stats() const {
   std::lock_guard lock(mutex_);
   PresenceStats s;

@@ -289,6 +289,21 @@ void RedisPresence::sweep(const std::string& dead_instance) {
                  });
 }
 
+// SET NX with a 2 s expiry: the first start of a user in a channel within 2 s wins, on whichever node.
+void RedisPresence::claim_typing(std::int64_t app_id, const std::string& cid, const std::string& user_id,
+                                 const std::string& parent, std::function<void(bool)> done) {
+  std::string key = "parley:typing:" + std::to_string(app_id) + "\n" + cid + "\n" + user_id + "\n" + parent;
+  redis_.command({"SET", key, "1", "PX", std::to_string(kTypingInterval.count()), "NX"},
+                 [this, key, done = std::move(done)](bus::RedisReply r) {
+                   if (!r.ok || r.error) {
+                     unavailable_.fetch_add(1);
+                     done(typing_fallback_.claim(key));
+                     return;
+                   }
+                   done(!r.nil);
+                 });
+}
+
 PresenceStats RedisPresence::stats() const {
   PresenceStats s;
   {

@@ -35,20 +35,6 @@ constexpr std::size_t kMaxHeld = 1024;         // live events held back while a 
 constexpr auto kTypingTimeout = std::chrono::seconds(7);     // typing.stop sent by the server without a refresh
 constexpr auto kTypingMinInterval = std::chrono::seconds(2); // at most one typing.start relayed per user, channel
 
-// At most one relayed typing.start per 2 s per user and channel on this node, whatever the number of the
-// user's connections here (`key` names app, channel and user). Entries older than 2 s are pruned as the map grows.
-bool claim_typing_start(const std::string& key, std::chrono::steady_clock::time_point now) {
-  static std::mutex mutex;
-  static std::unordered_map<std::string, std::chrono::steady_clock::time_point> last;
-  std::lock_guard lock(mutex);
-  if (last.size() >= 4096) std::erase_if(last, [now](const auto& e) { return now - e.second >= kTypingMinInterval; });
-  auto [it, inserted] = last.try_emplace(key, now);
-  if (inserted) return true;
-  if (now - it->second < kTypingMinInterval) return false;
-  it->second = now;
-  return true;
-}
-
 // Awaits a callback-style operation: `start(done)` calls done(T) exactly once, on any thread; the
 // coroutine resumes on its own executor.
 template <class T, class Start>
@@ -311,7 +297,9 @@ void WsSession<Stream>::handle_text(std::string_view text) {
     return;
   }
   if (name == "typing.start" || name == "typing.stop") {
-    op_typing(id, frame, name == "typing.start");
+    const bool start = name == "typing.start";
+    asio::co_spawn(ws_.get_executor(), [self, id, frame, start]() { return self->op_typing(id, frame, start); },
+                   asio::detached);
     return;
   }
   if (name == "delivered") {
@@ -772,43 +760,57 @@ auto WsSession<Stream>::user_watch(const nlohmann::json& id, const nlohmann::jso
 
 // {"op":"typing.start"|"typing.stop","cid","parent_id"?}: relayed to the channel's other watchers.
 template <class Stream>
-void WsSession<Stream>::op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start) {
+asio::awaitable<void> WsSession<Stream>::op_typing(nlohmann::json id, nlohmann::json request, bool start) {
+  auto self = this->shared_from_this();
   auto w = user_watch(id, request, "typing");
-  if (w == watches_.end()) return;
+  if (w == watches_.end()) co_return;
   Watch& watch = w->second;
   if (!watch.typing_events) {
     reply_error(id, ApiError::invalid_request("typing events are off for this channel type", {{"switch", "typing_events"}}));
-    return;
+    co_return;
   }
   std::string parent;
   if (auto p = request.find("parent_id"); p != request.end() && !p->is_null()) {
     if (!p->is_string() || p->get_ref<const std::string&>().size() > 64) {
       reply_error(id, ApiError::invalid_request("parent_id must be a message id"));
-      return;
+      co_return;
     }
     parent = p->get<std::string>();
   }
   if (!start) {
     stop_typing(watch);
     reply_ok(id, nlohmann::json::object());
-    return;
+    co_return;
   }
   const auto now = std::chrono::steady_clock::now();
   // Refreshes within 2 s are not relayed (at most one start per 2 s), but they keep the typing alive.
-  const bool relay = (!watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval) &&
-                     claim_typing_start(w->first + "\n" + identity_.user_id + "\n" + parent, now);
+  bool relay = !watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval;
+  const std::string key = w->first;
+  if (relay) {  // and no other connection of this user, on any node, relayed one in the last 2 s
+    realtime::Presence* presence = &deps_.presence;
+    auto claim = [presence, app = identity_.app->id, cid = watch.cid, user = identity_.user_id,
+                  parent](std::function<void(bool)> done) {
+      presence->claim_typing(app, cid, user, parent, std::move(done));
+    };
+    relay = co_await await_callback<bool>(std::move(claim));
+    w = watches_.find(key);  // the watch may have ended meanwhile
+    if (w == watches_.end() || stopped_) {
+      reply_error(id, ApiError::invalid_request("watch " + request.value("cid", std::string()).substr(0, 140) + " first"));
+      co_return;
+    }
+  }
+  Watch& live = w->second;
   if (relay) {
     nlohmann::json event = {{"type", "typing.start"}};
     if (!parent.empty()) event["parent_id"] = parent;
-    publish_ephemeral(watch.cid, std::move(event));
-    watch.typing_started = now;
+    publish_ephemeral(live.cid, std::move(event));
+    live.typing_started = now;
   }
-  watch.typing = true;
-  watch.typing_parent = parent;
-  if (!watch.typing_timer) watch.typing_timer = std::make_shared<asio::steady_timer>(ws_.get_executor());
-  watch.typing_timer->expires_after(kTypingTimeout);
-  const std::string key = w->first;
-  watch.typing_timer->async_wait(
+  live.typing = true;
+  live.typing_parent = parent;
+  if (!live.typing_timer) live.typing_timer = std::make_shared<asio::steady_timer>(ws_.get_executor());
+  live.typing_timer->expires_after(kTypingTimeout);
+  live.typing_timer->async_wait(
       [weak = this->weak_from_this(), key](const boost::system::error_code& ec) {
         if (ec) return;
         auto self = weak.lock();

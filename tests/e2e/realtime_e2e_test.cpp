@@ -298,10 +298,10 @@ TEST_F(RealtimeE2E, TypingIsRelayedThrottledAndStoppedByTheServer) {
   EXPECT_EQ(alice->request({{"op", "typing.start"}, {"cid", "messaging:other"}})["error"]["status"], 400);
 }
 
-TEST_F(RealtimeE2E, TypingIsThrottledPerUserAcrossTheirConnections) {
+TEST_F(RealtimeE2E, TypingIsThrottledPerUserAcrossTheirConnectionsOnAllNodes) {
   make_channel("typing2", R"(["alice","bob"])");
   auto phone = connect(port_a_, "alice");
-  auto laptop = connect(port_a_, "alice");
+  auto laptop = connect(port_b_, "alice");  // another node: the throttle is shared through Redis
   auto bob = connect(port_b_, "bob");
   for (auto* ws : {phone.get(), laptop.get(), bob.get()}) {
     ASSERT_EQ(ws->request({{"op", "watch"}, {"channels", {{"messaging:typing2", nullptr}}}})["ok"], true);

@@ -23,7 +23,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::realtime {
@@ -50,7 +52,21 @@ struct PresenceStats {
   std::uint64_t dead_nodes = 0;       // dead nodes this node cleaned up
 };
 
+/// At most one claim per key per interval, in this process (the typing throttle without Redis, and its
+/// fallback while Redis is unreachable). Thread-safe; old entries are pruned as the map grows.
+class LocalThrottle {
+ public:
+  explicit LocalThrottle(std::chrono::milliseconds interval) : interval_(interval) {}
+  bool claim(const std::string& key);
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_;
+};
+
 /// Thread-safe. Callbacks may run on any thread: hand results off (post) only.
+/// Also the other short-lived per-user state that all nodes share: the typing throttle.
 class Presence {
  public:
   using Done = std::function<void(PresenceResult)>;
@@ -69,7 +85,14 @@ class Presence {
   virtual void online(std::int64_t app_id, std::vector<std::string> user_ids,
                       std::function<void(std::vector<bool>)> done) = 0;
   virtual PresenceStats stats() const = 0;
+  /// True when this user may relay a typing.start in `cid` (thread `parent`, or ""): at most one per 2 s
+  /// per user and channel on all nodes together (per node while Redis is unreachable).
+  virtual void claim_typing(std::int64_t app_id, const std::string& cid, const std::string& user_id,
+                            const std::string& parent, std::function<void(bool)> done) = 0;
 };
+
+/// The typing throttle's interval (API.md section 6).
+inline constexpr std::chrono::milliseconds kTypingInterval{2000};
 
 /// RedisPresence when redis_url is set, LocalPresence otherwise.
 std::unique_ptr<Presence> make_presence(const std::string& redis_url, chat::EventPublisher& events,

@@ -22,6 +22,8 @@ class LocalPresence final : public Presence {
   void online(std::int64_t app_id, std::vector<std::string> user_ids,
               std::function<void(std::vector<bool>)> done) override;
   PresenceStats stats() const override;
+  void claim_typing(std::int64_t app_id, const std::string& cid, const std::string& user_id, const std::string& parent,
+                    std::function<void(bool)> done) override;
 
  private:
   using Connections = std::unordered_map<std::string, bool>;  // connection id -> invisible
@@ -35,6 +37,7 @@ class LocalPresence final : public Presence {
   std::size_t local_ = 0;
   std::uint64_t refused_ = 0;
   std::atomic<std::uint64_t> announced_{0};
+  LocalThrottle typing_{kTypingInterval};
 };
 
 }  // namespace parley::realtime

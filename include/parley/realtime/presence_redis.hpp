@@ -33,6 +33,8 @@ class RedisPresence final : public Presence {
   void online(std::int64_t app_id, std::vector<std::string> user_ids,
               std::function<void(std::vector<bool>)> done) override;
   PresenceStats stats() const override;
+  void claim_typing(std::int64_t app_id, const std::string& cid, const std::string& user_id, const std::string& parent,
+                    std::function<void(bool)> done) override;
 
  private:
   struct Entry {
@@ -59,6 +61,7 @@ class RedisPresence final : public Presence {
   std::map<std::pair<std::int64_t, std::string>, std::size_t> users_here_;  // connections per user on this node
 
   std::atomic<std::uint64_t> announced_{0}, refused_{0}, unavailable_{0}, dead_nodes_{0};
+  LocalThrottle typing_fallback_{kTypingInterval};  // while Redis is unreachable
 };
 
 }  // namespace parley::realtime

@@ -72,7 +72,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void op_unwatch(const nlohmann::json& id, const nlohmann::json& request);
   boost::asio::awaitable<void> op_send(nlohmann::json id, nlohmann::json request);
   boost::asio::awaitable<void> op_read(nlohmann::json id, nlohmann::json request);
-  void op_typing(const nlohmann::json& id, const nlohmann::json& request, bool start);
+  boost::asio::awaitable<void> op_typing(nlohmann::json id, nlohmann::json request, bool start);
   void op_delivered(const nlohmann::json& id, const nlohmann::json& request);
   boost::asio::awaitable<void> op_refresh(nlohmann::json id, nlohmann::json request);
   boost::asio::awaitable<void> op_presence_set(nlohmann::json id, nlohmann::json request);
