@@ -17,7 +17,6 @@
 
 #include <pqxx/except>
 
-#include <mutex>
 #include <random>
 
 namespace parley::ws {
@@ -33,7 +32,6 @@ constexpr std::size_t kMaxWatchPerOp = 100;    // channels in one watch request
 constexpr std::size_t kMaxWatches = 1000;      // channels watched by one connection
 constexpr std::size_t kMaxHeld = 1024;         // live events held back while a watch reads PostgreSQL
 constexpr auto kTypingTimeout = std::chrono::seconds(7);     // typing.stop sent by the server without a refresh
-constexpr auto kTypingMinInterval = std::chrono::seconds(2); // at most one typing.start relayed per user, channel
 
 // Awaits a callback-style operation: `start(done)` calls done(T) exactly once, on any thread; the
 // coroutine resumes on its own executor.
@@ -784,7 +782,7 @@ asio::awaitable<void> WsSession<Stream>::op_typing(nlohmann::json id, nlohmann::
   }
   const auto now = std::chrono::steady_clock::now();
   // Refreshes within 2 s are not relayed (at most one start per 2 s), but they keep the typing alive.
-  bool relay = !watch.typing || watch.typing_parent != parent || now - watch.typing_started >= kTypingMinInterval;
+  bool relay = !watch.typing || watch.typing_parent != parent || now - watch.typing_started >= realtime::kTypingInterval;
   const std::string key = w->first;
   if (relay) {  // and no other connection of this user, on any node, relayed one in the last 2 s
     realtime::Presence* presence = &deps_.presence;
