@@ -2,6 +2,7 @@
 
 #include "parley/auth/authenticator.hpp"
 #include "parley/bus/bus.hpp"
+#include "parley/chat/channel_type_cache.hpp"
 #include "parley/chat/event_log.hpp"
 #include "parley/http/chat_routes.hpp"
 #include "parley/http/system_routes.hpp"
@@ -23,6 +24,7 @@
 
 #include <sys/resource.h>
 
+#include <charconv>
 #include <thread>
 
 namespace parley::app {
@@ -119,7 +121,7 @@ int run_server(const config::Config& config) {
   }
 
   storage::DbPool db({config.database_url, config.db_pool_size, config.db_queue_limit, config.db_statement_timeout,
-                      config.db_connect_timeout});
+                      config.db_connect_timeout, config.db_queue_timeout});
   auto bus = bus::make_bus(config.redis_url, config.redis_publish_queue);
   auth::Authenticator authenticator(db);
   auto tls = make_tls_context(config);
@@ -130,6 +132,17 @@ int run_server(const config::Config& config) {
   http::Router router;
   net::ServerContext server{config, metrics, router, connections, nullptr, tls.get()};
   realtime::Hub hub(pool, *bus, db);
+  // Per-node caches: a change on one node drops the entries on every node (through Redis), and
+  // the TTL bounds staleness while Redis is down.
+  auto& type_cache = chat::channel_type_cache();
+  type_cache.set_broadcast([&hub](std::int64_t app_id) { hub.broadcast_invalidation("types " + std::to_string(app_id)); });
+  hub.set_invalidation_handler([&type_cache](const std::string& message) {
+    std::int64_t app_id = 0;
+    if (message == "all") type_cache.invalidate_all();
+    if (message.rfind("types ", 0) == 0 && std::from_chars(message.data() + 6, message.data() + message.size(), app_id).ec == std::errc()) {
+      type_cache.invalidate_app(app_id);
+    }
+  });
   hub.start();
   chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit},
                              &hub);
@@ -164,6 +177,7 @@ int run_server(const config::Config& config) {
   pool.run();
   pool.join();
   presence->stop();
+  type_cache.set_broadcast(nullptr);
   bus->stop();
   db.stop();
   obs::info("stopped");

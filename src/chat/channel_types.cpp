@@ -1,5 +1,6 @@
 #include "parley/chat/channel_types.hpp"
 
+#include "parley/chat/channel_type_cache.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
@@ -137,20 +138,26 @@ std::optional<ApiError> server_only(const Caller& caller) {
 
 }  // namespace
 
-std::optional<ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
-                                                   const std::string& name) {
+std::shared_ptr<const ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
+                                                           const std::string& name) {
+  auto& cache = channel_type_cache();
+  if (auto hit = cache.lookup(app_id, name)) return *hit;
+  const auto generation = cache.generation();
+  std::shared_ptr<const ChannelTypeConfig> config;
   const auto rows = tx.exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " +
                             std::to_string(app_id) + " AND name = " + tx.quote(name));
-  if (!rows.empty()) return from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>());
-  if (const auto* b = builtin_channel_type(name)) return builtin_config(*b);
-  return std::nullopt;
+  if (!rows.empty()) {
+    config = std::make_shared<const ChannelTypeConfig>(
+        from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>()));
+  } else if (const auto* b = builtin_channel_type(name)) {
+    config = std::make_shared<const ChannelTypeConfig>(builtin_config(*b));
+  }
+  cache.store(app_id, name, config, generation);
+  return config;
 }
 
 std::optional<ApiError> check_channel_type(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& name) {
-  if (builtin_channel_type(name) != nullptr) return std::nullopt;
-  const auto rows =
-      tx.exec("SELECT 1 FROM channel_types WHERE app_id = " + std::to_string(app_id) + " AND name = " + tx.quote(name));
-  if (rows.empty()) return ApiError::not_found("no channel type " + name);
+  if (!load_channel_type(tx, app_id, name)) return ApiError::not_found("no channel type " + name);
   return std::nullopt;
 }
 
@@ -207,6 +214,7 @@ Outcome create_channel_type(pqxx::connection& c, const Caller& caller, const nlo
   if (rows.empty()) return ApiError::conflict("channel type " + name + " already exists");
   auto j = row_json(rows[0]);
   tx.commit();
+  channel_type_cache().invalidate_everywhere(caller.app_id);
   return Reply{201, {{"channel_type", std::move(j)}}};
 }
 
@@ -235,6 +243,7 @@ Outcome update_channel_type(pqxx::connection& c, const Caller& caller, const std
                                 " RETURNING " + kTypeColumns);
   auto j = row_json(updated);
   tx.commit();
+  channel_type_cache().invalidate_everywhere(caller.app_id);
   return Reply{200, {{"channel_type", std::move(j)}}};
 }
 

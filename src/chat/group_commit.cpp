@@ -29,10 +29,7 @@ asio::awaitable<Outcome> GroupCommitter::send(Caller caller, std::string type, s
   auto initiation = [&](auto handler) {
     using H = decltype(handler);
     std::unique_ptr<Pending> p = std::make_unique<PendingImpl<H>>(std::move(handler));
-    p->caller = std::move(caller);
-    p->type = std::move(type);
-    p->id = std::move(id);
-    p->draft = std::move(draft);
+    p->request = SendRequest{std::move(caller), std::move(type), std::move(id), std::move(draft)};
     const bool start = enqueue(p);
     if (p) {  // refused: the queue is full
       p->complete(std::make_exception_ptr(storage::DbUnavailable("message queue is full")), Outcome{});
@@ -101,74 +98,59 @@ void GroupCommitter::drain(pqxx::connection& c) {
   }
 }
 
-namespace {
-
-bool is_reply(const Outcome& o) { return std::holds_alternative<Reply>(o); }
-
-}  // namespace
+std::vector<Outcome> GroupCommitter::commit_once(pqxx::connection& c, const std::vector<const SendRequest*>& batch,
+                                                std::vector<ChannelEvent>& committed) {
+  const std::size_t events_before = committed.size();
+  try {
+    pqxx::work tx(c);
+    auto outcomes = store_sends(tx, batch, committed);
+    tx.commit();
+    return outcomes;
+  } catch (...) {
+    committed.resize(events_before);
+    throw;
+  }
+}
 
 void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_ptr<Pending>>& batch) {
   // One lock order for every transaction: channels are locked sorted by (app, type, id), so two
   // batches never wait on each other's channel rows in a cycle.
   std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
-    return std::tie(a->caller.app_id, a->type, a->id) < std::tie(b->caller.app_id, b->type, b->id);
+    return std::tie(a->request.caller.app_id, a->request.type, a->request.id) <
+           std::tie(b->request.caller.app_id, b->request.type, b->request.id);
   });
-  std::vector<Outcome> outcomes(batch.size());
+  std::vector<const SendRequest*> requests;
+  requests.reserve(batch.size());
+  for (const auto& p : batch) requests.push_back(&p->request);
   std::vector<ChannelEvent> committed;  // published after the commit
-  std::vector<std::size_t> alone;  // sends whose subtransaction failed: retried in their own transaction
-  // One send inside `tx`; keeps its events only when it is accepted.
-  auto store = [&](pqxx::transaction_base& tx, std::size_t i) {
-    EventCapture capture(batch[i]->caller.app_id);
-    outcomes[i] = store_send(tx, batch[i]->caller, batch[i]->type, batch[i]->id, batch[i]->draft);
-    if (!is_reply(outcomes[i])) return false;
-    for (auto& e : capture.take()) committed.push_back(std::move(e));
-    return true;
-  };
+  std::vector<Outcome> outcomes;
   try {
-    pqxx::work tx(c);
+    outcomes = commit_once(c, requests, committed);
+    transactions_.fetch_add(1, std::memory_order_relaxed);
+    sends_.fetch_add(batch.size(), std::memory_order_relaxed);
+  } catch (const pqxx::sql_error&) {
     if (batch.size() == 1) {
-      if (store(tx, 0)) tx.commit();
-    } else {
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        const std::size_t events_before = committed.size();
-        try {
-          pqxx::subtransaction sub(tx, "send");
-          // A refused send rolls back its own writes (seq, reply_count) and nothing else.
-          if (store(sub, i)) {
-            sub.commit();
-          } else {
-            sub.abort();
-          }
-        } catch (const pqxx::broken_connection&) {
-          throw;
-        } catch (const pqxx::sql_error&) {
-          committed.resize(events_before);
-          alone.push_back(i);  // e.g. a deadlock with a transaction outside the group
-        }
+      batch[0]->complete(std::current_exception(), Outcome{});
+      return;
+    }
+    // Nothing of the batch was committed: each send alone, so one bad send fails only itself.
+    outcomes.assign(batch.size(), Outcome{});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        outcomes[i] = std::move(commit_once(c, {requests[i]}, committed).front());
+        transactions_.fetch_add(1, std::memory_order_relaxed);
+        sends_.fetch_add(1, std::memory_order_relaxed);
+      } catch (...) {
+        batch[i]->complete(std::current_exception(), Outcome{});
+        batch[i].reset();
       }
-      tx.commit();
     }
   } catch (...) {
-    // Nothing of this batch was committed (or the commit's outcome is unknown: a retry with the
-    // same message id is answered from the stored message, so it is safe either way).
+    // A broken connection or a bug: nothing of this batch was committed (or the commit's outcome is
+    // unknown: a retry with the same message id is answered from the stored message, so it is safe).
     const auto error = std::current_exception();
     for (auto& p : batch) p->complete(error, Outcome{});
     return;
-  }
-  transactions_.fetch_add(1, std::memory_order_relaxed);
-  sends_.fetch_add(batch.size() - alone.size(), std::memory_order_relaxed);
-  for (const std::size_t i : alone) {
-    const std::size_t events_before = committed.size();
-    try {
-      pqxx::work tx(c);
-      if (store(tx, i)) tx.commit();
-      transactions_.fetch_add(1, std::memory_order_relaxed);
-      sends_.fetch_add(1, std::memory_order_relaxed);
-    } catch (...) {
-      committed.resize(events_before);
-      batch[i]->complete(std::current_exception(), Outcome{});
-      batch[i].reset();
-    }
   }
   if (events_ != nullptr && !committed.empty()) events_->publish(std::move(committed));
   for (std::size_t i = 0; i < batch.size(); ++i) {

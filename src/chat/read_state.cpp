@@ -70,7 +70,7 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
   const std::int64_t read_seq = row[0].as<std::int64_t>();
   auto* capture = EventCapture::current();
   // The read_events switch off: the mark is stored, but nobody is told (no message.read, no notification).
-  const auto config = capture ? load_channel_type(tx, caller.app_id, type) : std::nullopt;
+  const auto config = capture ? load_channel_type(tx, caller.app_id, type) : nullptr;
   const bool read_events = config && config->switches.value("read_events", true);
   const bool notify = read_events && config->switches.value("member_notifications", false);
   const auto totals = notify ? unread_totals(tx, caller.app_id, tx.quote(caller.user_id)) : UnreadTotals{};

@@ -126,27 +126,31 @@ const std::string kMessageColumns = "m.id, m.seq, m.type, m.user_id, m.text, m.a
                                     ts("m.created_at") + ", " + ts("m.updated_at") + ", " + ts("m.deleted_at") +
                                     ", m.content_hash, m.show_in_channel";
 
-nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
-  const bool deleted = !r[14].is_null();
-  return {{"id", r[0].c_str()},
+nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid) {
+  const bool deleted = m.deleted_at.has_value();
+  return {{"id", m.id},
           {"cid", cid},
-          {"seq", r[1].as<std::int64_t>()},
-          {"type", r[2].c_str()},
-          {"user", {{"id", r[3].c_str()}}},
-          {"text", deleted ? "" : r[4].c_str()},
-          {"attachments", nlohmann::json::parse(r[5].c_str())},
-          {"parent_id", r[6].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[6].c_str())},
-          {"show_in_channel", r[16].as<bool>()},
-          {"reply_count", r[7].as<int>()},
-          {"mentioned_users", nlohmann::json::parse(r[8].c_str())},
+          {"seq", m.seq},
+          {"type", m.type},
+          {"user", {{"id", m.user_id}}},
+          {"text", deleted ? std::string() : m.text},
+          {"attachments", nlohmann::json::parse(m.attachments_json)},
+          {"parent_id", m.parent_id ? nlohmann::json(*m.parent_id) : nlohmann::json(nullptr)},
+          {"show_in_channel", m.show_in_channel},
+          {"reply_count", m.reply_count},
+          {"mentioned_users", nlohmann::json::parse(m.mentioned_users_json)},
           {"reaction_counts", nlohmann::json::object()},
           {"own_reactions", nlohmann::json::array()},
-          {"pinned", r[9].as<bool>()},
-          {"silent", r[10].as<bool>()},
-          {"custom", nlohmann::json::parse(r[11].c_str())},
-          {"created_at", r[12].c_str()},
-          {"updated_at", r[13].c_str()},
-          {"deleted_at", deleted ? nlohmann::json(r[14].c_str()) : nlohmann::json(nullptr)}};
+          {"pinned", m.pinned},
+          {"silent", m.silent},
+          {"custom", nlohmann::json::parse(m.custom_json)},
+          {"created_at", m.created_at},
+          {"updated_at", m.updated_at},
+          {"deleted_at", deleted ? nlohmann::json(*m.deleted_at) : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
+  return message_json(storage::read_message_row(r), cid);
 }
 
 std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page) {

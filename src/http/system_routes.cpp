@@ -1,5 +1,8 @@
 #include "parley/http/system_routes.hpp"
 
+#include "parley/chat/channel_type_cache.hpp"
+#include "parley/storage/statements.hpp"
+
 #include "parley/protocol/timestamp.hpp"
 
 #include <pqxx/pqxx>
@@ -61,6 +64,9 @@ Response metrics_text(const SystemStatus& s) {
               static_cast<double>(db.waiting));
   prom_metric(out, "parley_db_pool_rejected_total", "counter", "Database calls refused because the queue was full.",
               static_cast<double>(db.rejected));
+  prom_metric(out, "parley_db_pool_expired_total", "counter",
+              "Database calls that waited past db_queue_timeout_ms and failed without running.",
+              static_cast<double>(db.expired));
   prom_metric(out, "parley_db_connect_failures_total", "counter", "Failed attempts to open a PostgreSQL connection.",
               static_cast<double>(db.connect_failures));
 
@@ -123,6 +129,19 @@ Response metrics_text(const SystemStatus& s) {
     prom_metric(out, "parley_sends_committed_total", "counter", "Message sends (accepted or refused) that went through those transactions.",
                 static_cast<double>(gc.sends));
   }
+
+  obs::prom_help(out, "parley_db_statements_total", "counter", "Executions of each prepared hot-path statement.");
+  for (std::size_t i = 0; i < static_cast<std::size_t>(storage::Statement::kCount); ++i) {
+    const auto st = static_cast<storage::Statement>(i);
+    obs::prom_value(out, "parley_db_statements_total", std::string("statement=\"") + storage::statement_name(st) + "\"",
+                    static_cast<double>(storage::statement_count(st)));
+  }
+  const auto& types = chat::channel_type_cache();
+  obs::prom_help(out, "parley_cache_lookups_total", "counter", "Per-node cache lookups by cache and result.");
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"channel_types\",result=\"hit\"",
+                  static_cast<double>(types.hits()));
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"channel_types\",result=\"miss\"",
+                  static_cast<double>(types.misses()));
 
   Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

@@ -179,6 +179,10 @@ asio::awaitable<void> serve_http(Stream stream, beast::flat_buffer buffer, Serve
       // session registers its own drain callback once it runs.
       state->lowest = nullptr;
       lowest.expires_never();
+      // This frame lives as long as the WebSocket: it must not keep the read buffer (4 KiB and more).
+      // A client sends nothing before the 101, so nothing is left in it.
+      buffer.consume(buffer.size());
+      buffer.shrink_to_fit();
       server.metrics.record_request(obs::RouteClass::connect, 101, std::chrono::steady_clock::now() - started);
       co_await server.websocket->upgrade(std::move(stream), std::move(req), request_id, remote_ip);
       co_return;

@@ -33,7 +33,14 @@ struct Hub::Feed {
 struct Hub::Shard {
   explicit Shard(asio::io_context& ctx) : io(ctx) {}
   asio::io_context& io;
-  std::unordered_map<std::string, std::vector<Watcher*>> watchers;
+  // A key's local watchers. Delivery walks the list in place (no copy per event); a watcher that leaves
+  // during a delivery leaves a hole (null) that is compacted once the delivery is over.
+  struct Watchers {
+    std::vector<Watcher*> list;
+    int delivering = 0;
+    bool holes = false;
+  };
+  std::unordered_map<std::string, Watchers> watchers;
   std::unordered_map<std::string, std::unique_ptr<Feed>> feeds;  // the feeds whose home this shard is
 };
 
@@ -65,7 +72,14 @@ void Hub::start() {
   bus_.set_message_handler(
       [this](const std::string& channel, std::shared_ptr<const std::string> payload) { on_bus_message(channel, payload); });
   bus_.set_state_handler([this](bool connected) { on_bus_state(connected); });
+  bus_.subscribe(kInvalidationChannel);
 }
+
+void Hub::set_invalidation_handler(std::function<void(const std::string&)> handler) {
+  invalidation_handler_ = std::move(handler);
+}
+
+void Hub::broadcast_invalidation(const std::string& message) { bus_.publish(kInvalidationChannel, instance_ + " " + message); }
 
 std::size_t Hub::shard_of(const asio::io_context& io) const {
   for (std::size_t i = 0; i < shards_.size(); ++i) {
@@ -81,7 +95,7 @@ HubStats Hub::stats() const {
 }
 
 void Hub::watch(std::size_t shard, Watcher* watcher, const std::string& key) {
-  shards_[shard]->watchers[key].push_back(watcher);
+  shards_[shard]->watchers[key].list.push_back(watcher);
   std::lock_guard lock(subscriptions_mutex_);
   if (++local_watchers_[key] == 1) {
     bus_.subscribe(key);
@@ -94,11 +108,17 @@ void Hub::unwatch(std::size_t shard, Watcher* watcher, const std::string& key) {
   auto& map = shards_[shard]->watchers;
   auto it = map.find(key);
   if (it == map.end()) return;
-  auto& list = it->second;
+  auto& entry = it->second;
+  auto& list = entry.list;
   const auto found = std::find(list.begin(), list.end(), watcher);
   if (found == list.end()) return;
-  list.erase(found);
-  if (list.empty()) map.erase(it);
+  if (entry.delivering > 0) {
+    *found = nullptr;  // the delivery in progress skips it; compacted when it ends
+    entry.holes = true;
+  } else {
+    list.erase(found);
+    if (list.empty()) map.erase(it);
+  }
   std::lock_guard lock(subscriptions_mutex_);
   auto count = local_watchers_.find(key);
   if (count != local_watchers_.end() && --count->second == 0) {
@@ -141,6 +161,10 @@ void Hub::on_bus_message(const std::string& channel, std::shared_ptr<const std::
   const auto a = p.find(' ');
   if (a == std::string::npos) return;
   if (std::string_view(p).substr(0, a) == instance_) return;  // our own event, delivered locally already
+  if (channel == kInvalidationChannel) {
+    if (invalidation_handler_) invalidation_handler_(p.substr(a + 1));
+    return;
+  }
   const auto b = p.find(' ', a + 1);
   if (b == std::string::npos) return;
   const auto c = p.find(' ', b + 1);
@@ -163,6 +187,8 @@ void Hub::on_bus_message(const std::string& channel, std::shared_ptr<const std::
 
 void Hub::on_bus_state(bool connected) {
   if (!connected) return;
+  // Invalidations published while we were away are lost too: caches start over.
+  if (invalidation_handler_) invalidation_handler_("all");
   // Pub/sub lost whatever was published while we were away: every feed catches up from PostgreSQL.
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     asio::post(shards_[i]->io, [this, i] {
@@ -322,8 +348,18 @@ void Hub::deliver(const std::string& key, std::int64_t seq, const Frame& frame, 
       auto& watchers = shards_[i]->watchers;
       auto it = watchers.find(key);
       if (it == watchers.end()) return;
-      const std::vector<Watcher*> targets = it->second;  // a watcher may unwatch itself while we iterate
-      for (Watcher* w : targets) w->on_channel_event(key, seq, frame);
+      // The map's nodes are stable (unordered_map), and this key's entry is not erased while delivering.
+      auto& entry = it->second;
+      ++entry.delivering;
+      const std::size_t n = entry.list.size();  // watchers added during the delivery start with the next event
+      for (std::size_t k = 0; k < n; ++k) {
+        if (Watcher* w = entry.list[k]) w->on_channel_event(key, seq, frame);
+      }
+      if (--entry.delivering == 0 && entry.holes) {
+        std::erase(entry.list, nullptr);
+        entry.holes = false;
+        if (entry.list.empty()) watchers.erase(it);
+      }
       if (origin_us > 0) fanout_latency_.observe(std::chrono::microseconds(std::max<std::int64_t>(0, now_us() - origin_us)));
     });
   }

@@ -1,6 +1,7 @@
 #include "parley/storage/db_pool.hpp"
 
 #include "parley/obs/log.hpp"
+#include "parley/storage/statements.hpp"
 
 #include <pqxx/pqxx>
 
@@ -42,6 +43,7 @@ std::unique_ptr<DbPool::Task> DbPool::enqueue(std::unique_ptr<Task> task) {
       rejected_.fetch_add(1, std::memory_order_relaxed);
       return task;
     }
+    task->deadline = std::chrono::steady_clock::now() + options_.queue_timeout;
     queue_.push_back(std::move(task));
   }
   cv_.notify_one();
@@ -57,6 +59,7 @@ DbPoolStats DbPool::stats() const {
     s.waiting = queue_.size();
   }
   s.rejected = rejected_.load(std::memory_order_relaxed);
+  s.expired = expired_.load(std::memory_order_relaxed);
   s.connect_failures = connect_failures_.load(std::memory_order_relaxed);
   return s;
 }
@@ -66,6 +69,8 @@ std::unique_ptr<pqxx::connection> DbPool::connect() {
   pqxx::nontransaction tx(*conn);
   tx.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
   tx.exec("SET client_min_messages = warning");
+  tx.commit();
+  prepare_statements(*conn);
   return conn;
 }
 
@@ -80,6 +85,13 @@ void DbPool::worker_loop() {
       task = std::move(queue_.front());
       queue_.pop_front();
       in_use_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (std::chrono::steady_clock::now() > task->deadline) {
+      // Its caller has waited long enough: answer without running it (and without a connection).
+      expired_.fetch_add(1, std::memory_order_relaxed);
+      task->execute(nullptr, std::make_exception_ptr(DbUnavailable("database queue wait timed out")));
+      in_use_.fetch_sub(1, std::memory_order_relaxed);
+      continue;
     }
     std::exception_ptr connect_error;
     if (!conn || !conn->is_open()) {

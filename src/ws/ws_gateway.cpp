@@ -32,6 +32,11 @@ std::string bearer_token(const http::Request& req) {
   return {};
 }
 
+void release_string(std::string& s) {
+  s.clear();
+  s.shrink_to_fit();
+}
+
 }  // namespace
 
 template <class Stream>
@@ -63,6 +68,12 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
   }));
   auto [ec] = co_await ws.async_accept(request, kTuple);
   if (ec) co_return;
+  // This frame lives as long as the connection: keep none of the upgrade request.
+  request = http::Request{};
+  release_string(path);
+  release_string(api_key);
+  release_string(token);
+  query.clear();
 
   if (auto* error = std::get_if<protocol::ApiError>(&verdict)) {
     const nlohmann::json frame = {{"type", "connection.error"}, {"error", error->to_json()["error"]}};

@@ -2,6 +2,7 @@
 #include "parley/ws/write_coalescer.hpp"
 
 #include "parley/chat/channel_event.hpp"
+#include "parley/chat/channel_store.hpp"
 #include "parley/chat/event_log.hpp"
 #include "parley/chat/read_state.hpp"
 #include "parley/http/request_context.hpp"

@@ -108,6 +108,46 @@ TEST(DbPool, SaturatedQueueFailsFastWithDbUnavailable) {
   EXPECT_EQ(unavailable.load(), 3);
 }
 
+TEST(DbPool, CallsThatWaitPastTheQueueTimeoutFailWithoutRunning) {
+  test::ScratchDatabase db;
+  // One connection; a call may wait at most 100 ms for it.
+  storage::DbPool pool({db.url(), 1, 100, std::chrono::milliseconds(5000), std::chrono::milliseconds(5000),
+                        std::chrono::milliseconds(100)});
+  asio::io_context io;
+  std::atomic<int> ran{0}, unavailable{0};
+  auto spawn_call = [&](std::chrono::milliseconds hold) {
+    asio::co_spawn(
+        io,
+        [&, hold]() -> asio::awaitable<void> {
+          try {
+            auto call = [&ran, hold](pqxx::connection&) {
+              ++ran;
+              std::this_thread::sleep_for(hold);
+              return 1;
+            };
+            co_await pool.run(std::move(call));
+          } catch (const storage::DbUnavailable&) {
+            ++unavailable;
+          }
+        },
+        asio::detached);
+  };
+  // The first call holds the only connection for 400 ms; the two queued behind it wait past 100 ms.
+  spawn_call(std::chrono::milliseconds(400));
+  spawn_call(std::chrono::milliseconds(0));
+  spawn_call(std::chrono::milliseconds(0));
+  io.run();
+  EXPECT_EQ(ran.load(), 1) << "expired calls must not run";
+  EXPECT_EQ(unavailable.load(), 2);
+  EXPECT_EQ(pool.stats().expired, 2u);
+  EXPECT_EQ(pool.stats().rejected, 0u) << "they were queued, not refused";
+  // A call that does not wait runs normally afterwards.
+  spawn_call(std::chrono::milliseconds(0));
+  io.restart();
+  io.run();
+  EXPECT_EQ(ran.load(), 2);
+}
+
 TEST(DbPool, StatementTimeoutCancelsSlowQueries) {
   test::ScratchDatabase db;
   storage::DbPool pool({db.url(), 1, 8, std::chrono::milliseconds(200), std::chrono::milliseconds(5000)});

@@ -26,13 +26,6 @@ Outcome read_channel_state(pqxx::transaction_base& tx, const Caller& caller, con
 /// The checks of a send that need no database: names, validation, limits; picks an id when none is given.
 std::variant<MessageDraft, protocol::ApiError> prepare_send(const Caller& caller, const std::string& type,
                                                             const std::string& id, const nlohmann::json& body);
-/// The database part of a send inside the caller's transaction, which the caller commits only
-/// when this returns a Reply (a group commit runs each send in its own subtransaction).
-Outcome store_send(pqxx::transaction_base& tx, const Caller& caller, const std::string& type, const std::string& id,
-                   const MessageDraft& msg);
-/// POST /v1/channels/{type}/{id}/messages (idempotent by message id): prepare_send + store_send + commit.
-Outcome send_message(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
-                     const nlohmann::json& body);
 /// GET /v1/channels/{type}/{id}/messages?before_seq=&after_seq=&limit=
 Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
                       const std::map<std::string, std::string>& query);

@@ -10,6 +10,7 @@
 #include <pqxx/connection>
 #include <pqxx/transaction_base>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,8 +24,9 @@ struct ChannelTypeConfig {
 };
 
 /// The type for this app: its row (custom type or override of a built-in), else the built-in; nullopt if unknown.
-std::optional<ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
-                                                   const std::string& name);
+/// Served from the node's ChannelTypeCache when it can be.
+std::shared_ptr<const ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
+                                                           const std::string& name);
 /// 404 not_found unless `name` is a channel type of the app (call before creating a channel of it).
 std::optional<protocol::ApiError> check_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
                                                      const std::string& name);

@@ -1,14 +1,17 @@
 #pragma once
-// Group commit for message sends (issue 3 item 8). Concurrent sends wait in
-// one bounded queue; up to `batches` transactions run at once, each on a
-// DbPool connection, and each takes up to `max_batch` waiting sends, runs
-// every send in its own subtransaction (a refused send rolls back alone),
-// commits once, and only then answers every send of the batch. The answer of
-// an acknowledged send is therefore always durable, and many sends share one
-// commit (one WAL flush) under load. With max_batch 1 each send is its own
-// transaction.
+// Group commit for message sends (issue 3 item 8, issue 9 item 6). Concurrent
+// sends wait in one bounded queue; up to `batches` transactions run at once,
+// each on a DbPool connection, and each takes up to `max_batch` waiting sends,
+// stores them all with one statement (a refused send writes nothing; see
+// migrations/0008_send_batch.sql) and their events with one more, commits
+// once, and only then answers every send of the batch: four round trips per
+// batch (BEGIN, sends, events, COMMIT) whatever its size. The answer of an
+// acknowledged send is therefore always durable, and many sends share one
+// commit (one WAL flush) under load. When the batch's statement fails (a
+// deadlock with a transaction outside the group, say), each of its sends is
+// retried in a transaction of its own.
 #include "parley/chat/channel_event.hpp"
-#include "parley/chat/channel_store.hpp"
+#include "parley/chat/message_sends.hpp"
 #include "parley/storage/db_pool.hpp"
 
 #include <boost/asio/async_result.hpp>
@@ -54,10 +57,7 @@ class GroupCommitter {
   struct Pending {
     virtual ~Pending() = default;
     virtual void complete(std::exception_ptr error, Outcome outcome) = 0;
-    Caller caller;
-    std::string type;
-    std::string id;
-    MessageDraft draft;
+    SendRequest request;
   };
   template <class Handler>
   struct PendingImpl;
@@ -68,6 +68,9 @@ class GroupCommitter {
   /// On a DbPool worker: takes and commits batches until the queue is empty.
   void drain(pqxx::connection& c);
   void commit_batch(pqxx::connection& c, std::vector<std::unique_ptr<Pending>>& batch);
+  /// One transaction for `batch`; throws what PostgreSQL throws (nothing committed then).
+  std::vector<Outcome> commit_once(pqxx::connection& c, const std::vector<const SendRequest*>& batch,
+                                   std::vector<ChannelEvent>& committed);
   void fail_queued(std::exception_ptr error);
 
   storage::DbPool& db_;

@@ -3,6 +3,7 @@
 // check, seq assignment, the event log, row rendering and query parsing.
 // Synchronous; every function works inside the caller's transaction.
 #include "parley/chat/outcome.hpp"
+#include "parley/storage/message_row.hpp"
 
 #include <pqxx/row>
 #include <pqxx/transaction_base>
@@ -53,6 +54,8 @@ std::optional<protocol::ApiError> check_name_and_custom(const nlohmann::json& fi
 /// Columns to select (from messages aliased m) for read_message().
 extern const std::string kMessageColumns;
 nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
+/// The message object of the API (reactions not attached yet).
+nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid);
 
 /// The query of a message page: ?before_seq=&after_seq=&limit= (1 to 200, default 50).
 struct SeqPage {

@@ -30,7 +30,8 @@ struct Config {
   bool migrate = false;
   // storage
   std::size_t db_pool_size = 8;
-  std::size_t db_queue_limit = 1024;
+  std::size_t db_queue_limit = 16384;
+  milliseconds db_queue_timeout{5000};  // longest wait of a call in the pool queue
   milliseconds db_statement_timeout{5000};
   milliseconds db_connect_timeout{5000};
   std::size_t db_group_commit_max = 64;     // sends per shared transaction; 1: one transaction per send

@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,6 +87,13 @@ class Hub final : public chat::EventPublisher {
   /// Any thread (DbPool workers after a commit). Never blocks.
   void publish(std::vector<chat::ChannelEvent> events) override;
 
+  /// Node-level cache invalidations ("<kind> <app_id>"): to every other node through the bus (every node
+  /// is subscribed to kInvalidationChannel from start()); the sender has invalidated its own cache already.
+  void broadcast_invalidation(const std::string& message);
+  /// Called on a bus thread for each invalidation from another node; set before start().
+  void set_invalidation_handler(std::function<void(const std::string& message)> handler);
+  static constexpr const char* kInvalidationChannel = "parley:invalidate";
+
   HubStats stats() const;
   /// From an event's publication on its node (after the commit) to its hand-off to this node's watchers
   /// (queued on each of their connections), observed once per event and shard that has watchers.
@@ -116,6 +124,7 @@ class Hub final : public chat::EventPublisher {
   bus::Bus& bus_;
   storage::DbPool& db_;
   HubOptions options_;
+  std::function<void(const std::string&)> invalidation_handler_;
   std::string instance_;  // random per process: our own events coming back from the bus are ignored
   std::vector<std::unique_ptr<Shard>> shards_;
   std::mutex subscriptions_mutex_;

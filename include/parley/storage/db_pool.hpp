@@ -5,8 +5,9 @@
 // pool.run(fn)`; fn(pqxx::connection&) runs on a worker thread that owns one
 // connection, and the result (or exception) is posted back to the caller's
 // executor. The queue of waiting calls is bounded: when it is full, run()
-// throws DbUnavailable at once (the HTTP layer answers 503) instead of letting
-// latency grow without bound. Connections are opened lazily, get a
+// throws DbUnavailable at once (the HTTP layer answers 503), and a call that
+// waited longer than queue_timeout fails without running, so latency cannot
+// grow without bound; a burst (a connect storm) waits instead of being refused. Connections are opened lazily, get a
 // statement_timeout, and are reopened after a broken connection.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -44,9 +45,10 @@ class DbUnavailable : public std::runtime_error {
 struct DbPoolOptions {
   std::string url;
   std::size_t size = 8;
-  std::size_t queue_limit = 1024;
+  std::size_t queue_limit = 16384;
   std::chrono::milliseconds statement_timeout{5000};
   std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds queue_timeout{5000};  // a call that waited longer fails without running
 };
 
 struct DbPoolStats {
@@ -54,6 +56,7 @@ struct DbPoolStats {
   std::size_t in_use = 0;
   std::size_t waiting = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t expired = 0;  // waited past queue_timeout
   std::uint64_t connect_failures = 0;
 };
 
@@ -78,6 +81,7 @@ class DbPool {
     virtual ~Task() = default;
     // conn is null when no connection could be opened (error holds why).
     virtual void execute(pqxx::connection* conn, std::exception_ptr error) = 0;
+    std::chrono::steady_clock::time_point deadline;  // set when queued
   };
   template <class F, class Handler>
   struct TaskImpl;
@@ -95,6 +99,7 @@ class DbPool {
   std::vector<std::thread> workers_;
   std::atomic<std::size_t> in_use_{0};
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> expired_{0};
   std::atomic<std::uint64_t> connect_failures_{0};
 };
 

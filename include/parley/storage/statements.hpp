@@ -1,0 +1,38 @@
+#pragma once
+// The prepared statements of the hot paths, registered on every pooled
+// connection (prepared lazily by libpqxx on first use), and a counter per
+// statement for /metrics (parley_db_statements_total{statement}).
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <utility>
+
+namespace parley::storage {
+
+enum class Statement : std::size_t {
+  send_batch,     // every send of a group-commit batch (parley_send_batch)
+  insert_events,  // the channel events of a batch, one multi-row insert
+  kCount
+};
+
+/// The statement's name (also its label in /metrics).
+const char* statement_name(Statement s);
+
+/// Registers every Statement on a new connection.
+void prepare_statements(pqxx::connection& c);
+
+/// Executions of `s` in this process.
+std::uint64_t statement_count(Statement s);
+void count_statement(Statement s);
+
+/// Executes prepared statement `s` with `args`, counted.
+template <class... Args>
+pqxx::result exec_statement(pqxx::transaction_base& tx, Statement s, Args&&... args) {
+  count_statement(s);
+  return tx.exec_prepared(statement_name(s), std::forward<Args>(args)...);
+}
+
+}  // namespace parley::storage

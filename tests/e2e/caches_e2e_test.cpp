@@ -1,0 +1,105 @@
+// Per-node caches (issue 9 item 5) against two real nodes sharing one
+// PostgreSQL and one Redis: a change made through one node is seen by the
+// other within a second, and the hot paths are served from the caches.
+#include "e2e_fixture.hpp"
+
+#include <thread>
+
+using namespace parley::test;
+
+namespace {
+
+// The value of a metric line `name{labels} value` in a /metrics text, or -1 when absent.
+double labelled_metric(std::uint16_t port, const std::string& series) {
+  const auto r = http_request(port, "GET", "/metrics");
+  const std::string key = "\n" + series + " ";
+  const auto at = r.body.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stod(r.body.substr(at + key.size()));
+}
+
+}  // namespace
+
+class CachesE2E : public TwoNodeTest {
+ protected:
+  void SetUp() override {
+    start_nodes();
+    app_ = make_test_app(port_a_, db_.url(), "cache-a", {"alice", "bob"});
+    other_ = make_test_app(port_a_, db_.url(), "cache-b", {"alice"});
+    auto r = http_request(port_a_, "PUT", "/v1/channels/livestream/hall", R"({"name":"hall"})", app_.as("server"));
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = http_request(port_a_, "PUT", "/v1/channels/livestream/hall", R"({"name":"hall"})", other_.as("server"));
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+
+  HttpResponse send(std::uint16_t port, const TestApp& app, const std::string& who, const std::string& text) {
+    return http_request(port, "POST", "/v1/channels/livestream/hall/messages", nlohmann::json{{"text", text}}.dump(),
+                        app.as(who));
+  }
+
+  /// How long until a send of `text` by alice through `port` is answered `status` (polled every 20 ms,
+  /// up to 5 s); -1 ms when it never is.
+  std::chrono::milliseconds time_until(std::uint16_t port, const std::string& text, int status) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+      if (send(port, app_, "alice", text).status == status) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::chrono::milliseconds(-1);
+  }
+
+  TestApp other_;
+};
+
+TEST_F(CachesE2E, AChannelTypeChangeReachesEveryNodeWithinASecond) {
+  // Both nodes have the type cached (each served a send of it).
+  ASSERT_EQ(send(port_a_, app_, "alice", "a longer message").status, 201);
+  ASSERT_EQ(send(port_b_, app_, "alice", "a longer message").status, 201);
+
+  // A switch changed through node A...
+  auto r = http_request(port_a_, "PATCH", "/v1/channel_types/livestream", R"({"max_message_length":5})",
+                        app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // ...applies on node A at once and on node B within a second.
+  auto refused = send(port_a_, app_, "alice", "a longer message");
+  expect_error_envelope(refused, 400, "invalid_request");
+  EXPECT_NE(refused.body.find("max_message_length"), std::string::npos) << refused.body;
+  const auto on_b = time_until(port_b_, "a longer message", 400);
+  EXPECT_GE(on_b.count(), 0) << "node B never saw the new max_message_length";
+  EXPECT_LT(on_b.count(), 1000) << "node B took " << on_b.count() << " ms";
+  // Short messages still pass, and the other app's livestream is untouched (its own built-in).
+  EXPECT_EQ(send(port_b_, app_, "alice", "hi").status, 201);
+  EXPECT_EQ(send(port_b_, other_, "alice", "a longer message").status, 201);
+
+  // Grants too: users may no longer send in this app's livestream channels.
+  r = http_request(port_b_, "PATCH", "/v1/channel_types/livestream", R"({"grants":{"user":["read_channel"]}})",
+                   app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_error_envelope(send(port_b_, app_, "alice", "hi"), 403, "forbidden");
+  const auto on_a = time_until(port_a_, "hi", 403);
+  EXPECT_GE(on_a.count(), 0) << "node A never saw the new grants";
+  EXPECT_LT(on_a.count(), 1000) << "node A took " << on_a.count() << " ms";
+  EXPECT_EQ(send(port_a_, other_, "alice", "hi").status, 201) << "another app's grants did not change";
+}
+
+TEST_F(CachesE2E, SendsAreServedFromTheTypeCacheAndOneStatementPerBatch) {
+  const double hits_before = labelled_metric(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
+  const double batches_before = labelled_metric(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
+  ASSERT_GE(hits_before, 0) << "the cache metric is exported";
+  ASSERT_GE(batches_before, 0) << "the statement metric is exported";
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(send(port_a_, app_, "alice", "m" + std::to_string(i)).status, 201);
+  const double hits = labelled_metric(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
+  const double batches = labelled_metric(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
+  const double events = labelled_metric(port_a_, R"(parley_db_statements_total{statement="insert_events"})");
+  EXPECT_GE(hits - hits_before, 10) << "every send found its channel type in the cache";
+  EXPECT_EQ(batches - batches_before, 10) << "one statement stores each (sequential) send";
+  EXPECT_GE(events, 10);
+  // What was stored is what the history returns, in seq order.
+  auto h = http_request(port_b_, "GET", "/v1/channels/livestream/hall/messages?limit=10", "", app_.as("alice"));
+  ASSERT_EQ(h.status, 200) << h.body;
+  const auto messages = h.json()["messages"];
+  ASSERT_EQ(messages.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(messages[i]["text"], "m" + std::to_string(i));
+}
