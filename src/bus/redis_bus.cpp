@@ -133,6 +133,7 @@ void RedisBus::subscribe(const std::string& channel) {
   {
     std::lock_guard lock(sub_mutex_);
     if (!wanted_.insert(channel).second) return;
+    note_changed(channel);
   }
   wake_subscriber();
 }
@@ -141,8 +142,19 @@ void RedisBus::unsubscribe(const std::string& channel) {
   {
     std::lock_guard lock(sub_mutex_);
     if (wanted_.erase(channel) == 0) return;
+    note_changed(channel);
   }
   wake_subscriber();
+}
+
+void RedisBus::note_changed(const std::string& channel) {
+  if (resync_) return;
+  if (changed_.size() >= kMaxChanged) {
+    changed_.clear();
+    resync_ = true;
+    return;
+  }
+  changed_.push_back(channel);
 }
 
 void RedisBus::wake_subscriber() {
@@ -269,6 +281,7 @@ void RedisBus::subscriber_loop() {
 // Runs until the connection fails or the bus stops. Returns false on failure.
 bool RedisBus::run_subscriber_session(redisContext* ctx) {
   std::set<std::string> active;
+  bool full_pass = true;  // a new connection subscribes to everything wanted
   auto last_reply = Clock::now();
   auto last_ping = Clock::now();
   auto flush = [ctx] {
@@ -283,12 +296,27 @@ bool RedisBus::run_subscriber_session(redisContext* ctx) {
     std::vector<std::string> to_sub, to_unsub;
     {
       std::lock_guard lock(sub_mutex_);
-      for (const auto& c : wanted_) {
-        if (active.count(c) == 0) to_sub.push_back(c);
+      if (full_pass || resync_) {
+        for (const auto& c : wanted_) {
+          if (active.count(c) == 0) to_sub.push_back(c);
+        }
+        for (const auto& c : active) {
+          if (wanted_.count(c) == 0) to_unsub.push_back(c);
+        }
+        full_pass = false;
+        resync_ = false;
+      } else {
+        // Only what changed; a channel listed twice is decided once, by its wanted state now.
+        std::set<std::string> seen;
+        for (const auto& c : changed_) {
+          if (!seen.insert(c).second) continue;
+          const bool want = wanted_.count(c) != 0;
+          const bool have = active.count(c) != 0;
+          if (want && !have) to_sub.push_back(c);
+          if (!want && have) to_unsub.push_back(c);
+        }
       }
-      for (const auto& c : active) {
-        if (wanted_.count(c) == 0) to_unsub.push_back(c);
-      }
+      changed_.clear();
     }
     auto append = [ctx](const char* cmd, const std::vector<std::string>& names) {
       std::vector<const char*> argv{cmd};

@@ -7,18 +7,6 @@
 
 using namespace parley::test;
 
-namespace {
-
-// The value of a metric line `name{labels} value` in a /metrics text, or -1 when absent.
-double labelled_metric(std::uint16_t port, const std::string& series) {
-  const auto r = http_request(port, "GET", "/metrics");
-  const std::string key = "\n" + series + " ";
-  const auto at = r.body.find(key);
-  if (at == std::string::npos) return -1;
-  return std::stod(r.body.substr(at + key.size()));
-}
-
-}  // namespace
 
 class CachesE2E : public TwoNodeTest {
  protected:
@@ -85,14 +73,14 @@ TEST_F(CachesE2E, AChannelTypeChangeReachesEveryNodeWithinASecond) {
 }
 
 TEST_F(CachesE2E, SendsAreServedFromTheTypeCacheAndOneStatementPerBatch) {
-  const double hits_before = labelled_metric(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
-  const double batches_before = labelled_metric(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
+  const double hits_before = metric_of(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
+  const double batches_before = metric_of(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
   ASSERT_GE(hits_before, 0) << "the cache metric is exported";
   ASSERT_GE(batches_before, 0) << "the statement metric is exported";
   for (int i = 0; i < 10; ++i) ASSERT_EQ(send(port_a_, app_, "alice", "m" + std::to_string(i)).status, 201);
-  const double hits = labelled_metric(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
-  const double batches = labelled_metric(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
-  const double events = labelled_metric(port_a_, R"(parley_db_statements_total{statement="insert_events"})");
+  const double hits = metric_of(port_a_, R"(parley_cache_lookups_total{cache="channel_types",result="hit"})");
+  const double batches = metric_of(port_a_, R"(parley_db_statements_total{statement="send_batch"})");
+  const double events = metric_of(port_a_, R"(parley_db_statements_total{statement="insert_events"})");
   EXPECT_GE(hits - hits_before, 10) << "every send found its channel type in the cache";
   EXPECT_EQ(batches - batches_before, 10) << "one statement stores each (sequential) send";
   EXPECT_GE(events, 10);

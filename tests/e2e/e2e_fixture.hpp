@@ -65,6 +65,19 @@ inline void expect_error_envelope(const HttpResponse& r, int status, const std::
 }
 
 /// An app as its callers see it: keys, a server token and user tokens (users upserted).
+/// The value of the series `series` (a metric name, with its {labels} if any) in a /metrics text,
+/// or -1 when absent.
+inline double metric_in(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+/// The same, read from the node at `port`.
+inline double metric_of(std::uint16_t port, const std::string& series) {
+  return metric_in(http_request(port, "GET", "/metrics").body, series);
+}
+
 struct TestApp {
   AppKeys keys;
   std::string server_token;

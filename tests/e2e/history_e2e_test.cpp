@@ -8,17 +8,6 @@
 
 using namespace parley::test;
 
-namespace {
-
-double metric(std::uint16_t port, const std::string& name) {
-  const auto r = http_request(port, "GET", "/metrics");
-  const std::string key = "\n" + name + " ";
-  const auto at = r.body.find(key);
-  if (at == std::string::npos) return -1;
-  return std::stod(r.body.substr(at + key.size()));
-}
-
-}  // namespace
 
 class HistoryE2E : public ::testing::Test {
  protected:
@@ -102,8 +91,8 @@ TEST_F(HistoryE2E, ConcurrentSendsShareCommitsAndStayGapless) {
     EXPECT_EQ(state["channel"]["last_seq"].get<std::int64_t>(), expect - 1) << "refused sends took no seq";
   }
   EXPECT_EQ(stored, created.load());
-  const double transactions = metric(port_, "parley_send_transactions_total");
-  const double sends = metric(port_, "parley_sends_committed_total");
+  const double transactions = metric_of(port_, "parley_send_transactions_total");
+  const double sends = metric_of(port_, "parley_sends_committed_total");
   EXPECT_EQ(sends, created.load() + refused.load()) << "every send went through the group commit";
   EXPECT_GT(transactions, 0);
   EXPECT_LT(transactions, sends) << "with 12 concurrent writers and one send transaction at a time, sends share commits";
@@ -128,8 +117,8 @@ TEST_F(HistoryE2E, OneTransactionPerSendWhenGroupCommitIsOff) {
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_EQ(metric(port_, "parley_sends_committed_total"), 20);
-  EXPECT_EQ(metric(port_, "parley_send_transactions_total"), 20);
+  EXPECT_EQ(metric_of(port_, "parley_sends_committed_total"), 20);
+  EXPECT_EQ(metric_of(port_, "parley_send_transactions_total"), 20);
 }
 
 TEST_F(HistoryE2E, SyncReturnsEachChannelsEventsAndPerChannelErrors) {

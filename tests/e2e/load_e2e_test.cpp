@@ -28,13 +28,6 @@ long rss_kib(pid_t pid) {
   return 0;
 }
 
-/// The value of an unlabelled metric in a /metrics text, or -1 when absent.
-double metric(const std::string& text, const std::string& name) {
-  const auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + name.size() + 2));
-}
-
 std::vector<std::int64_t> range(std::int64_t from, std::int64_t to) {
   std::vector<std::int64_t> r;
   for (auto i = from; i <= to; ++i) r.push_back(i);
@@ -315,8 +308,8 @@ TEST_F(LoadE2E, ThousandConcurrentConnectionsOnOneNode) {
   ASSERT_TRUE(errors.empty()) << errors.size() << " failed, first: " << errors.front();
 
   const auto metrics = http_request(port_a_, "GET", "/metrics").body;
-  EXPECT_EQ(metric(metrics, "parley_ws_connections_open"), kConnections) << metrics;
-  EXPECT_EQ(metric(metrics, "parley_watched_channels"), 1);
+  EXPECT_EQ(metric_in(metrics, "parley_ws_connections_open"), kConnections) << metrics;
+  EXPECT_EQ(metric_in(metrics, "parley_watched_channels"), 1);
 
   // One REST send (through node B, so over Redis) reaches every one of them.
   started = Clock::now();
@@ -375,7 +368,7 @@ TEST_F(LoadE2E, ThousandConcurrentConnectionsOnOneNode) {
   EXPECT_TRUE(eventually(
       [&] {
         last_metrics = http_request(port_a_, "GET", "/metrics").body;
-        return metric(last_metrics, "parley_ws_connections_open") == 0;
+        return metric_in(last_metrics, "parley_ws_connections_open") == 0;
       },
       20s))
       << last_metrics;

@@ -16,6 +16,7 @@
 #include <deque>
 #include <mutex>
 #include <set>
+#include <vector>
 #include <string>
 #include <thread>
 #include <utility>
@@ -58,6 +59,8 @@ class RedisBus final : public Bus {
   void sleep_backoff(std::chrono::milliseconds& backoff);
   void set_link_state(std::atomic<bool>& link, bool up);
   void wake_subscriber();
+  /// Under sub_mutex_: records that `channel`'s wanted state changed.
+  void note_changed(const std::string& channel);
 
   RedisEndpoint endpoint_;
   std::size_t queue_limit_;
@@ -72,6 +75,11 @@ class RedisBus final : public Bus {
 
   std::mutex sub_mutex_;
   std::set<std::string> wanted_;
+  // Channels whose wanted state changed since the subscriber last looked: it reconciles only these
+  // (a full pass over wanted_ only on a new connection), so a subscribe costs O(log n), not O(n).
+  std::vector<std::string> changed_;
+  bool resync_ = false;  // changed_ overflowed (e.g. while Redis was down): the next pass is a full one
+  static constexpr std::size_t kMaxChanged = 65536;
 
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
