@@ -348,7 +348,8 @@ void Hub::deliver(const std::string& key, std::int64_t seq, const Frame& frame, 
       auto& watchers = shards_[i]->watchers;
       auto it = watchers.find(key);
       if (it == watchers.end()) return;
-      // The map's nodes are stable (unordered_map), and this key's entry is not erased while delivering.
+      // References to the map's entries survive rehashing (unordered_map), and this key's entry is not
+      // erased while delivering; `it` itself is not used after a callback.
       auto& entry = it->second;
       ++entry.delivering;
       const std::size_t n = entry.list.size();  // watchers added during the delivery start with the next event
@@ -358,7 +359,7 @@ void Hub::deliver(const std::string& key, std::int64_t seq, const Frame& frame, 
       if (--entry.delivering == 0 && entry.holes) {
         std::erase(entry.list, nullptr);
         entry.holes = false;
-        if (entry.list.empty()) watchers.erase(it);
+        if (entry.list.empty()) watchers.erase(key);  // by key: a watch() meanwhile may have rehashed the map
       }
       if (origin_us > 0) fanout_latency_.observe(std::chrono::microseconds(std::max<std::int64_t>(0, now_us() - origin_us)));
     });
