@@ -41,7 +41,8 @@ boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator:
 }
 
 boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenticate(const std::string& api_key,
-                                                                                      const std::string& token) {
+                                                                                      const std::string& token,
+                                                                                      AlsoLoad also) {
   if (api_key.empty()) co_return ApiError::unauthenticated("missing api key (X-Api-Key header or api_key)");
   if (api_key.size() > 128) co_return ApiError::unauthenticated("unknown api key");
   if (token.empty()) co_return ApiError::unauthenticated("missing token (Authorization: Bearer or token)");
@@ -55,21 +56,23 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
     co_return ApiError{"token_revoked", 401, "token was revoked"};
   }
   Identity identity{app, claims.server, claims.user_id, claims.iat, "user", claims.exp};
-  if (!claims.server) {
-    if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
-    auto load = [app_id = app->id, user_id = claims.user_id](pqxx::connection& c) {
-      return storage::load_user_auth_state(c, app_id, user_id);
-    };
-    auto state = co_await db_.run(std::move(load));
-    if (state) {
-      if (state->deleted || state->deactivated) co_return ApiError::unauthenticated("user is deactivated or deleted");
-      if (state->revoke_tokens_before_s && (!claims.iat || *claims.iat < *state->revoke_tokens_before_s)) {
-        co_return ApiError{"token_revoked", 401, "token was revoked"};
+  if (claims.server) co_return identity;
+  if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
+  // One read transaction: the user's auth state, then (only for an accepted user) what `also` loads.
+  auto load = [identity, also = std::move(also)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
+    pqxx::read_transaction tx(c);
+    Identity accepted = identity;
+    if (const auto state = storage::load_user_auth_state(tx, accepted.app->id, accepted.user_id)) {
+      if (state->deleted || state->deactivated) return ApiError::unauthenticated("user is deactivated or deleted");
+      if (state->revoke_tokens_before_s && (!accepted.iat || *accepted.iat < *state->revoke_tokens_before_s)) {
+        return ApiError{"token_revoked", 401, "token was revoked"};
       }
-      identity.role = state->role;
+      accepted.role = state->role;
     }
-  }
-  co_return identity;
+    if (also) also(tx, accepted);
+    return accepted;
+  };
+  co_return co_await db_.run(std::move(load));
 }
 
 }  // namespace parley::auth

@@ -165,13 +165,18 @@ std::optional<ApiError> check_message_switches(pqxx::transaction_base& tx, std::
                                                const std::string& text, bool reply) {
   const auto t = load_channel_type(tx, app_id, type);
   if (!t) return ApiError::not_found("no channel type " + type);
-  const auto max = t->switches[kMaxLength].get<std::size_t>();
+  return message_switch_refusal(*t, type, text, reply);
+}
+
+std::optional<ApiError> message_switch_refusal(const ChannelTypeConfig& t, const std::string& type,
+                                               const std::string& text, bool reply) {
+  const auto max = t.switches[kMaxLength].get<std::size_t>();
   if (protocol::utf8_length(text) > max) {
     return ApiError::invalid_request(
         "text is longer than the max_message_length of " + type + " (" + std::to_string(max) + " characters)",
         {{"limit", kMaxLength}, {"max", max}});
   }
-  if (reply && !t->switches["replies"].get<bool>()) {
+  if (reply && !t.switches["replies"].get<bool>()) {
     return ApiError::invalid_request("replies are switched off for channel type " + type, {{"switch", "replies"}});
   }
   return std::nullopt;

@@ -21,19 +21,6 @@ struct Prechecked {
   std::optional<ApiError> switch_error;
 };
 
-std::optional<ApiError> switch_refusal(const ChannelTypeConfig& t, const std::string& type, const MessageDraft& m) {
-  const auto max = t.switches["max_message_length"].get<std::size_t>();
-  if (protocol::utf8_length(m.text) > max) {
-    return ApiError::invalid_request(
-        "text is longer than the max_message_length of " + type + " (" + std::to_string(max) + " characters)",
-        {{"limit", "max_message_length"}, {"max", max}});
-  }
-  if (!m.parent_id.empty() && !t.switches["replies"].get<bool>()) {
-    return ApiError::invalid_request("replies are switched off for channel type " + type, {{"switch", "replies"}});
-  }
-  return std::nullopt;
-}
-
 storage::SendItem to_item(const SendRequest& s, const std::string& cid, const Prechecked& pre) {
   storage::SendItem item;
   item.app_id = s.caller.app_id;
@@ -73,11 +60,9 @@ ApiError refusal(const storage::SendResult& r, const SendRequest& s, const std::
     case SendCode::conflict:
       return ApiError::conflict("message id " + s.draft.id + " was already used with different content");
     case SendCode::frozen:
-      return ApiError{"channel_frozen", 403, "channel is frozen; only moderators may write"};
+      return channel_frozen_error();
     case SendCode::cooldown:
-      return ApiError{"cooldown", 429,
-                      "slow mode: wait " + std::to_string(r.retry_after_s) + " s before the next message",
-                      {{"retry_after_s", r.retry_after_s}, {"cooldown_s", r.cooldown_s}}};
+      return cooldown_error(r.retry_after_s, r.cooldown_s);
     case SendCode::switch_refused:
       return *pre.switch_error;
     case SendCode::bad_parent:
@@ -104,7 +89,7 @@ std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<c
       outcomes[i] = ApiError::not_found("no channel " + cids[i]);  // no type, so no channel of it
       continue;
     }
-    pre[i].switch_error = switch_refusal(*pre[i].config, s.type, s.draft);
+    pre[i].switch_error = message_switch_refusal(*pre[i].config, s.type, s.draft.text, !s.draft.parent_id.empty());
     items.push_back(to_item(s, cids[i], pre[i]));
     stored.push_back(i);
   }

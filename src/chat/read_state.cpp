@@ -7,6 +7,7 @@
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_store.hpp"
+#include "parley/storage/statements.hpp"
 
 #include <pqxx/pqxx>
 
@@ -28,13 +29,9 @@ namespace {
 
 // A user's unread totals over their memberships, as GET /v1/me reports them: only channels with something
 // above the read mark can have unread messages; muted and deleted channels do not count.
-UnreadTotals unread_totals(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user) {
-  const auto rows = tx.exec("SELECT " + unread_count_sql("mb.channel_pk", "mb.read_seq", user) +
-                            " FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = " +
-                            std::to_string(app_id) + " AND mb.user_id = " + user +
-                            " AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq");
+UnreadTotals unread_totals(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id) {
   UnreadTotals totals;
-  for (const auto& r : rows) {
+  for (const auto& r : storage::exec_statement(tx, storage::Statement::me_unread, app_id, user_id)) {
     const auto n = r[0].as<long long>();
     totals.total_unread_count += n;
     if (n > 0) ++totals.unread_channels;
@@ -73,7 +70,7 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
   const auto config = capture ? load_channel_type(tx, caller.app_id, type) : nullptr;
   const bool read_events = config && config->switches.value("read_events", true);
   const bool notify = read_events && config->switches.value("member_notifications", false);
-  const auto totals = notify ? unread_totals(tx, caller.app_id, tx.quote(caller.user_id)) : UnreadTotals{};
+  const auto totals = notify ? unread_totals(tx, caller.app_id, caller.user_id) : UnreadTotals{};
   tx.commit();
   // message.read to the channel's watchers: ephemeral (no seq, not in the event log).
   if (read_events) {
@@ -93,10 +90,12 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
 Outcome get_me(pqxx::connection& c, const Caller& caller) {
   if (caller.server) return ApiError::invalid_request("/v1/me needs a user token");
   pqxx::read_transaction tx(c);
-  const std::string user = tx.quote(caller.user_id);
-  nlohmann::json me = {{"id", caller.user_id}};
-  const auto u = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
-                         std::to_string(caller.app_id) + " AND id = " + user);
+  return Reply{200, read_me(tx, caller.app_id, caller.user_id)};
+}
+
+nlohmann::json read_me(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id) {
+  nlohmann::json me = {{"id", user_id}};
+  const auto u = storage::exec_statement(tx, storage::Statement::me_user, app_id, user_id);
   if (!u.empty()) {
     me = {{"id", u[0][0].c_str()},
           {"name", u[0][1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(u[0][1].c_str())},
@@ -104,12 +103,12 @@ Outcome get_me(pqxx::connection& c, const Caller& caller) {
           {"role", u[0][3].c_str()},
           {"custom", nlohmann::json::parse(u[0][4].c_str())}};
   }
-  const auto totals = unread_totals(tx, caller.app_id, user);
+  const auto totals = unread_totals(tx, app_id, user_id);
   const long long total = totals.total_unread_count;
   const int channels = totals.unread_channels;
   me["total_unread_count"] = total;
   me["unread_channels"] = channels;
-  return Reply{200, {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}}};
+  return {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}};
 }
 
 }  // namespace parley::chat

@@ -210,15 +210,20 @@ std::optional<ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, co
   const int cooldown_s = ch.json["cooldown_s"].get<int>();
   if (!frozen && cooldown_s == 0) return std::nullopt;
   if (is_channel_moderator(tx, caller, ch)) return std::nullopt;
-  if (frozen) return ApiError{"channel_frozen", 403, "channel is frozen; only moderators may write"};
+  if (frozen) return channel_frozen_error();
   const auto rows = tx.exec("SELECT ceil(extract(epoch FROM max(created_at) + interval '1 second' * " +
                             std::to_string(cooldown_s) + " - now()))::int FROM messages WHERE channel_pk = " +
                             std::to_string(ch.pk) + " AND user_id = " + tx.quote(caller.user_id) +
                             " AND created_at > now() - interval '1 second' * " + std::to_string(cooldown_s));
   if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
-  const int retry_after = std::max(1, rows[0][0].as<int>());
-  return ApiError{"cooldown", 429, "slow mode: wait " + std::to_string(retry_after) + " s before the next message",
-                  {{"retry_after_s", retry_after}, {"cooldown_s", cooldown_s}}};
+  return cooldown_error(std::max(1, rows[0][0].as<int>()), cooldown_s);
+}
+
+ApiError channel_frozen_error() { return ApiError{"channel_frozen", 403, "channel is frozen; only moderators may write"}; }
+
+ApiError cooldown_error(std::int64_t retry_after_s, std::int64_t cooldown_s) {
+  return ApiError{"cooldown", 429, "slow mode: wait " + std::to_string(retry_after_s) + " s before the next message",
+                  {{"retry_after_s", retry_after_s}, {"cooldown_s", cooldown_s}}};
 }
 
 }  // namespace parley::chat

@@ -1,6 +1,7 @@
 #include "parley/ws/ws_gateway.hpp"
 
 #include "parley/auth/random.hpp"
+#include "parley/chat/read_state.hpp"
 #include "parley/http/request_context.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/protocol/timestamp.hpp"
@@ -49,8 +50,13 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
 
   // Authenticate before the handshake; the verdict is sent over the WebSocket either way.
   std::variant<auth::Identity, protocol::ApiError> verdict = protocol::ApiError::unavailable("not checked");
+  // connection.ok's user and unread totals come from the authentication's own database call.
+  auto me_body = std::make_shared<nlohmann::json>();
+  auto load_me = [me_body](pqxx::transaction_base& tx, const auth::Identity& id) {
+    *me_body = chat::read_me(tx, id.app->id, id.user_id);
+  };
   try {
-    verdict = co_await deps_.authenticator.authenticate(api_key, token);
+    verdict = co_await deps_.authenticator.authenticate(api_key, token, std::move(load_me));
   } catch (const std::exception& e) {
     obs::warn("websocket auth unavailable", {{"request_id", request_id}, {"error", e.what()}});
     verdict = protocol::ApiError::unavailable("authentication is unavailable; retry shortly");
@@ -87,7 +93,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
   }
   auto session = std::make_shared<WsSession<WriteCoalescer<Stream>>>(
       std::move(ws), deps_, std::get<auth::Identity>(verdict), deps_.node_id + "-" + auth::random_hex(8));
-  co_await session->run();
+  co_await session->run(std::move(*me_body));
 }
 
 asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, http::Request request,

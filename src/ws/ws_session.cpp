@@ -123,7 +123,7 @@ void WsSession<Stream>::drain() {
 }
 
 template <class Stream>
-asio::awaitable<void> WsSession<Stream>::run() {
+asio::awaitable<void> WsSession<Stream>::run(nlohmann::json me_body) {
   auto self = this->shared_from_this();
   net::ConnectionRegistration registration(
       deps_.connections, deps_.connections.add(ws_.get_executor(), [weak = std::weak_ptr(self)] {
@@ -132,25 +132,13 @@ asio::awaitable<void> WsSession<Stream>::run() {
   nlohmann::json user = {{"id", identity_.user_id}};
   if (identity_.server) user = {{"id", nullptr}, {"server", true}};
   nlohmann::json me = nullptr;
-  bool admitted = true;
-  if (!identity_.server) admitted = co_await enter_presence();
-  if (!admitted) me = {{"total_unread_count", 0}, {"unread_channels", 0}};
-  if (!identity_.server && !close_code_) {
-    try {
-      const chat::Caller who = caller();
-      auto read_me = [who](pqxx::connection& c) { return chat::get_me(c, who); };
-      auto outcome = co_await deps_.db.run(std::move(read_me));
-      if (auto* ok = std::get_if<chat::Reply>(&outcome)) {
-        me = {{"total_unread_count", ok->body["total_unread_count"]},
-              {"unread_channels", ok->body["unread_channels"]}};
-        user = ok->body["user"];
-      }
-    } catch (const std::exception& e) {
-      const ApiError error = db_failure(e);
-      send_json({{"type", "connection.error"}, {"error", error.to_json()["error"]}});
-      close(CloseCode::try_again_later, true);
-    }
-    if (me.is_null()) me = {{"total_unread_count", 0}, {"unread_channels", 0}};
+  // Over the per-user limit, enter_presence() has sent connection.error and closes with 4029.
+  if (!identity_.server) co_await enter_presence();
+  if (!identity_.server) {
+    // Loaded with the user's auth state, in the same database call (WsGateway).
+    me = {{"total_unread_count", me_body.value("total_unread_count", 0)},
+          {"unread_channels", me_body.value("unread_channels", 0)}};
+    if (me_body.contains("user")) user = std::move(me_body["user"]);
   }
   if (!identity_.server) {
     // Revocation, deactivation and deletion reach this connection on whichever node they happen.

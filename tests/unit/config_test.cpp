@@ -117,6 +117,18 @@ TEST(Config, Ipv6Listen) {
   EXPECT_EQ(c.listen_port, 9000);
 }
 
+TEST(Config, DatabaseQueueLimitAndDeadline) {
+  const auto d = load_config({}, {});
+  EXPECT_EQ(d.db_queue_limit, 16384u) << "a connect storm queues rather than being refused";
+  EXPECT_EQ(d.db_queue_timeout.count(), 5000);
+  const auto c = load_config({"--db-queue-timeout-ms", "250"}, {{"PARLEY_DB_QUEUE_LIMIT", "100"}});
+  EXPECT_EQ(c.db_queue_timeout.count(), 250);
+  EXPECT_EQ(c.db_queue_limit, 100u);
+  EXPECT_THROW(load_config({"--db-queue-timeout-ms", "600001"}, {}), ConfigError);
+  EXPECT_THROW(load_config({"--db-queue-timeout-ms", "soon"}, {}), ConfigError);
+  EXPECT_THROW(load_config({"--db-queue-limit", "0"}, {}), ConfigError);
+}
+
 TEST(Config, EveryKeyRoundTripsItsDefault) {
   parley::config::Config defaults;
   for (const auto& key : parley::config::config_keys()) {

@@ -9,7 +9,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <pqxx/transaction_base>
+
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,8 +37,13 @@ class Authenticator {
  public:
   explicit Authenticator(storage::DbPool& db, std::chrono::milliseconds cache_ttl = std::chrono::seconds(10));
 
+  /// Runs in the database call that loads a user's auth state, after it accepted the user: a caller that
+  /// needs more of the user (the WebSocket connect's `me`) gets it without a second pool call.
+  using AlsoLoad = std::function<void(pqxx::transaction_base& tx, const Identity& identity)>;
+
   boost::asio::awaitable<std::variant<Identity, protocol::ApiError>> authenticate(const std::string& api_key,
-                                                                                   const std::string& token);
+                                                                                   const std::string& token,
+                                                                                   AlsoLoad also = nullptr);
   /// Drops a cached app (after its secret or revocation changed).
   void invalidate(const std::string& api_key);
 

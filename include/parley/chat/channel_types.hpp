@@ -34,6 +34,9 @@ std::optional<protocol::ApiError> check_channel_type(pqxx::transaction_base& tx,
 /// Switches on a send or an edit: 400 when the text is over max_message_length, or a reply while replies are off.
 std::optional<protocol::ApiError> check_message_switches(pqxx::transaction_base& tx, std::int64_t app_id,
                                                          const std::string& type, const std::string& text, bool reply);
+/// The same against a type already loaded (no query).
+std::optional<protocol::ApiError> message_switch_refusal(const ChannelTypeConfig& t, const std::string& type,
+                                                         const std::string& text, bool reply);
 /// 400 invalid_request (details.switch) when the type has `name` switched off.
 std::optional<protocol::ApiError> check_switch_on(pqxx::transaction_base& tx, std::int64_t app_id,
                                                   const std::string& type, const char* name);

@@ -4,6 +4,7 @@
 #include "parley/chat/outcome.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 namespace parley::chat {
 
@@ -19,5 +20,7 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
                   const nlohmann::json& body);
 /// GET /v1/me: the user, total_unread_count and unread_channels.
 Outcome get_me(pqxx::connection& c, const Caller& caller);
+/// The body of get_me for a user, inside the caller's transaction (prepared statements only).
+nlohmann::json read_me(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id);
 
 }  // namespace parley::chat

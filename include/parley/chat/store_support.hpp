@@ -77,6 +77,10 @@ bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, cons
 std::optional<protocol::ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, const Caller& caller,
                                                             const ChannelRow& ch);
 
+/// The refusals of check_frozen_and_cooldown (also given by the batched send path).
+protocol::ApiError channel_frozen_error();
+protocol::ApiError cooldown_error(std::int64_t retry_after_s, std::int64_t cooldown_s);
+
 /// Takes the channel's next seq (locks the channel row until commit).
 std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk);
 void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,

@@ -15,6 +15,9 @@ namespace parley::storage {
 enum class Statement : std::size_t {
   send_batch,     // every send of a group-commit batch (parley_send_batch)
   insert_events,  // the channel events of a batch, one multi-row insert
+  user_auth_state,  // role, deactivation, deletion, revocation of one user ($1 app, $2 user)
+  me_user,          // the user object of GET /v1/me and connection.ok ($1 app, $2 user)
+  me_unread,        // per-channel unread counts of one user, capped at 1000 ($1 app, $2 user)
   kCount
 };
 

@@ -47,8 +47,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
             std::string connection_id);
   ~WsSession();
 
-  /// Sends connection.ok, then serves until the connection ends.
-  boost::asio::awaitable<void> run();
+  /// Sends connection.ok (with `me_body`, the user's GET /v1/me body; null for a server), then serves until
+  /// the connection ends.
+  boost::asio::awaitable<void> run(nlohmann::json me_body);
   /// Queues a frame; closes with 4008 when the queue is over its bound.
   void send(Frame frame);
   /// Closes after the queued frames (flush) or at once.
