@@ -88,7 +88,7 @@ template <class Stream>
 void WsSession<Stream>::send(Frame frame) {
   if (stopped_ || close_code_) return;
   const auto& cfg = deps_.config;
-  if (queue_.size() + 1 > cfg.ws_send_queue_frames + requested_frames_ ||
+  if (queue_.size() - queue_head_ + 1 > cfg.ws_send_queue_frames + requested_frames_ ||
       queued_bytes_ + frame->size() > cfg.ws_send_queue_bytes + requested_bytes_) {
     obs::info("closing slow consumer", {{"connection_id", connection_id_}, {"queued_bytes", queued_bytes_}});
     close(CloseCode::slow_consumer, false);
@@ -105,7 +105,8 @@ void WsSession<Stream>::close(CloseCode code, bool flush) {
   close_code_ = code;
   close_flush_ = flush;
   if (!flush) {
-    queue_.clear();
+    std::vector<Frame>().swap(queue_);
+    queue_head_ = 0;
     queued_bytes_ = 0;
   }
   wake_.cancel();
@@ -198,9 +199,15 @@ asio::awaitable<void> WsSession<Stream>::write_loop() {
   auto next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
   ws_.text(true);
   while (!stopped_) {
-    if (!queue_.empty()) {
-      Frame frame = std::move(queue_.front());
-      queue_.pop_front();
+    if (queue_head_ < queue_.size()) {
+      Frame frame = std::move(queue_[queue_head_++]);
+      if (queue_head_ == queue_.size()) {
+        std::vector<Frame>().swap(queue_);  // drained: release it
+        queue_head_ = 0;
+      } else if (queue_head_ >= 64 && queue_head_ * 2 >= queue_.size()) {
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));  // amortized O(1)
+        queue_head_ = 0;
+      }
       queued_bytes_ -= frame->size();
       if (queue_.empty()) requested_bytes_ = requested_frames_ = 0;
       auto [ec, n] = co_await ws_.async_write(asio::buffer(*frame), kTuple);

@@ -113,7 +113,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   auth::Identity identity_;
   std::string connection_id_;
   boost::asio::steady_timer wake_;
-  std::deque<Frame> queue_;
+  // The send queue: frames [queue_head_, size) are waiting. A vector, not a deque: an idle connection
+  // holds no buffer (a libstdc++ deque allocates 576 bytes even when empty).
+  std::vector<Frame> queue_;
+  std::size_t queue_head_ = 0;
   std::size_t queued_bytes_ = 0;
   // What a watch queued at the client's request (its replay and its ack) is on top of the slow-consumer
   // bound until the queue next empties: a replay after a 4008 is always more than the bound.
