@@ -42,7 +42,7 @@ boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator:
 
 boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenticate(const std::string& api_key,
                                                                                       const std::string& token,
-                                                                                      AlsoLoad also) {
+                                                                                      Then then) {
   if (api_key.empty()) co_return ApiError::unauthenticated("missing api key (X-Api-Key header or api_key)");
   if (api_key.size() > 128) co_return ApiError::unauthenticated("unknown api key");
   if (token.empty()) co_return ApiError::unauthenticated("missing token (Authorization: Bearer or token)");
@@ -58,18 +58,23 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
   Identity identity{app, claims.server, claims.user_id, claims.iat, "user", claims.exp};
   if (claims.server) co_return identity;
   if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
-  // One read transaction: the user's auth state, then (only for an accepted user) what `also` loads.
-  auto load = [identity, also = std::move(also)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
-    pqxx::read_transaction tx(c);
+  // One pool call: the user's auth state (one statement, no transaction around it), then, only for an
+  // accepted user, the caller's own work on the same connection.
+  auto load = [identity, then = std::move(then)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
     Identity accepted = identity;
-    if (const auto state = storage::load_user_auth_state(tx, accepted.app->id, accepted.user_id)) {
+    std::optional<storage::UserAuthState> state;
+    {
+      pqxx::nontransaction tx(c);
+      state = storage::load_user_auth_state(tx, accepted.app->id, accepted.user_id);
+    }
+    if (state) {
       if (state->deleted || state->deactivated) return ApiError::unauthenticated("user is deactivated or deleted");
       if (state->revoke_tokens_before_s && (!accepted.iat || *accepted.iat < *state->revoke_tokens_before_s)) {
         return ApiError{"token_revoked", 401, "token was revoked"};
       }
       accepted.role = state->role;
     }
-    if (also) also(tx, accepted);
+    if (then) then(c, accepted);
     return accepted;
   };
   co_return co_await db_.run(std::move(load));

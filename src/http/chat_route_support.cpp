@@ -21,16 +21,19 @@ std::string bearer(const RequestContext& ctx) {
 
 }  // namespace
 
-asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx, ChatRouteDeps& deps) {
+asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx, ChatRouteDeps& deps,
+                                                             auth::Authenticator::Then then) {
   std::string key = ctx.header("X-Api-Key");
   if (key.empty()) key = ctx.query_param("api_key").value_or("");
   const std::string token = bearer(ctx);
-  auto verdict = co_await deps.authenticator.authenticate(key, token);
+  auto verdict = co_await deps.authenticator.authenticate(key, token, std::move(then));
   if (auto* err = std::get_if<ApiError>(&verdict)) co_return std::move(*err);
   auto& id = std::get<auth::Identity>(verdict);
-  Authed a{{id.app->id, id.server, id.user_id, id.role}, id.app};
+  Authed a{caller_of(id), id.app};
   co_return a;
 }
+
+chat::Caller caller_of(const auth::Identity& id) { return {id.app->id, id.server, id.user_id, id.role}; }
 
 Response render(const chat::Outcome& outcome) {
   if (auto* err = std::get_if<ApiError>(&outcome)) {

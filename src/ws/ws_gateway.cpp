@@ -11,6 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
+#include <pqxx/transaction>
 
 namespace parley::ws {
 
@@ -52,7 +53,8 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
   std::variant<auth::Identity, protocol::ApiError> verdict = protocol::ApiError::unavailable("not checked");
   // connection.ok's user and unread totals come from the authentication's own database call.
   auto me_body = std::make_shared<nlohmann::json>();
-  auto load_me = [me_body](pqxx::transaction_base& tx, const auth::Identity& id) {
+  auto load_me = [me_body](pqxx::connection& c, const auth::Identity& id) {
+    pqxx::read_transaction tx(c);  // the user and the unread totals from one snapshot
     *me_body = chat::read_me(tx, id.app->id, id.user_id);
   };
   try {

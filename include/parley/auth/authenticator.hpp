@@ -9,7 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <pqxx/transaction_base>
+#include <pqxx/connection>
 
 #include <chrono>
 #include <functional>
@@ -37,13 +37,14 @@ class Authenticator {
  public:
   explicit Authenticator(storage::DbPool& db, std::chrono::milliseconds cache_ttl = std::chrono::seconds(10));
 
-  /// Runs in the database call that loads a user's auth state, after it accepted the user: a caller that
-  /// needs more of the user (the WebSocket connect's `me`) gets it without a second pool call.
-  using AlsoLoad = std::function<void(pqxx::transaction_base& tx, const Identity& identity)>;
+  /// Runs on the connection of the database call that loaded a user's auth state, once it accepted the
+  /// user: a caller with more database work (the WebSocket connect's `me`, a REST operation) does it in
+  /// that same pool call. Not called for server tokens (they need no query) nor for refused users.
+  using Then = std::function<void(pqxx::connection& c, const Identity& identity)>;
 
   boost::asio::awaitable<std::variant<Identity, protocol::ApiError>> authenticate(const std::string& api_key,
                                                                                    const std::string& token,
-                                                                                   AlsoLoad also = nullptr);
+                                                                                   Then then = nullptr);
   /// Drops a cached app (after its secret or revocation changed).
   void invalidate(const std::string& api_key);
 

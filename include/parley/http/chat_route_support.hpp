@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <pqxx/connection>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,9 +23,11 @@ struct Authed {
   std::shared_ptr<const storage::AppRecord> app;
 };
 
-/// Checks the api key and the bearer token of the request.
-boost::asio::awaitable<std::variant<Authed, protocol::ApiError>> authenticate(RequestContext& ctx,
-                                                                               ChatRouteDeps& deps);
+/// Checks the api key and the bearer token of the request; `then` as in Authenticator::authenticate.
+boost::asio::awaitable<std::variant<Authed, protocol::ApiError>> authenticate(
+    RequestContext& ctx, ChatRouteDeps& deps, auth::Authenticator::Then then = nullptr);
+/// The chat caller of an authenticated identity.
+chat::Caller caller_of(const auth::Identity& id);
 
 /// A chat Outcome as a response (429 answers get Retry-After from details.retry_after_s).
 Response render(const chat::Outcome& outcome);
@@ -52,26 +55,45 @@ using Params = std::map<std::string, std::string>;
 
 /// A route that authenticates, parses the body as `mode` says, and runs one
 /// chat operation op(connection, caller, path params, query, body) -> Outcome on the DbPool.
+/// For a user token the operation runs in the pool call that checked the user's auth state (one hand-off
+/// to a database thread per request, not two); a server token needs no auth query, so it runs alone.
+/// An authentication error wins over a body error, as before.
 template <class Op>
 Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
-  return authed(deps, [&deps, mode, op](RequestContext& ctx, Authed& a) -> boost::asio::awaitable<Response> {
+  return [&deps, mode, op](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+    std::optional<protocol::ApiError> bad_body;
     nlohmann::json body = nlohmann::json::object();
     if (mode == Body::required || (mode == Body::optional && !ctx.request.body().empty())) {
-      PARLEY_JSON_BODY(ctx, parsed);
-      body = parsed;
+      auto parsed = ctx.json_body();
+      if (auto* err = std::get_if<protocol::ApiError>(&parsed)) {
+        bad_body = std::move(*err);
+      } else {
+        body = std::move(std::get<nlohmann::json>(parsed));
+      }
     }
-    auto call = [op, caller = a.caller, params = ctx.params, query = ctx.query, body,
-                 events = &deps.events](pqxx::connection& c) {
+    auto outcome = std::make_shared<std::optional<chat::Outcome>>();
+    auto run = std::make_shared<std::function<void(pqxx::connection&, const chat::Caller&)>>(
+        [op, params = ctx.params, query = ctx.query, body = std::move(body), events = &deps.events,
+                outcome](pqxx::connection& c, const chat::Caller& caller) {
       // The events the operation logged go to watchers once it has committed (it answers a Reply).
       chat::EventCapture capture(caller.app_id);
-      auto outcome = op(c, caller, params, query, body);
-      if (std::holds_alternative<chat::Reply>(outcome)) {
+      auto result = op(c, caller, params, query, body);
+      if (std::holds_alternative<chat::Reply>(result)) {
         if (auto committed = capture.take(); !committed.empty()) events->publish(std::move(committed));
       }
-      return outcome;
-    };
-    co_return render(co_await deps.db.run(std::move(call)));
-  });
+      *outcome = std::move(result);
+    });
+    auth::Authenticator::Then then;
+    if (!bad_body) then = [run](pqxx::connection& c, const auth::Identity& id) { (*run)(c, caller_of(id)); };
+    auto who = co_await authenticate(ctx, deps, std::move(then));
+    if (auto* err = std::get_if<protocol::ApiError>(&who)) co_return error_response(*err);
+    if (bad_body) co_return error_response(*bad_body);
+    if (!outcome->has_value()) {
+      auto alone = [run, caller = std::get<Authed>(who).caller](pqxx::connection& c) { (*run)(c, caller); };
+      co_await deps.db.run(std::move(alone));
+    }
+    co_return render(**outcome);
+  };
 }
 
 /// "true" / "false" / absent (-> def) query flag; nullopt when it is something else.
