@@ -2,6 +2,7 @@
 
 #include "parley/app/server.hpp"
 #include "parley/auth/jwt.hpp"
+#include "parley/auth/random.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/storage/app_repository.hpp"
 #include "parley/storage/db_pool.hpp"
@@ -86,7 +87,10 @@ int cmd_app_create(const std::vector<std::string>& flags) {
   if (name.empty() || name.size() > 200) throw config::ConfigError("app create needs --name (1 to 200 characters)");
   pqxx::connection conn(command_database_url(c));
   pqxx::work tx(conn);
-  const auto app = storage::create_app(tx, name);
+  // A fresh key and a 48-byte random secret.
+  const storage::NewApp fresh{"app_" + auth::random_hex(8), name, auth::random_hex(12),
+                              auth::base64url_encode(auth::random_bytes(48))};
+  const auto app = storage::create_app(tx, fresh);
   tx.commit();
   std::cout << nlohmann::json{{"app_id", app.public_id}, {"api_key", app.api_key}, {"api_secret", app.api_secret}}.dump()
             << "\n";

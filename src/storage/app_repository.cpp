@@ -1,6 +1,5 @@
 #include "parley/storage/app_repository.hpp"
 
-#include "parley/auth/random.hpp"
 
 #include <pqxx/pqxx>
 
@@ -25,19 +24,15 @@ AppRecord read_app(const pqxx::row& r) {
 
 }  // namespace
 
-AppRecord create_app(pqxx::transaction_base& tx, const std::string& name) {
-  const std::string public_id = "app_" + auth::random_hex(8);
-  const std::string key = auth::random_hex(12);
-  const std::string secret = auth::base64url_encode(auth::random_bytes(48));
-  const auto rows = tx.exec("INSERT INTO apps (public_id, name, api_key, api_secret) VALUES (" +
-                            tx.quote(public_id) + ", " + tx.quote(name) + ", " + tx.quote(key) + ", " +
-                            tx.quote(secret) + ") RETURNING " + kColumns);
+AppRecord create_app(pqxx::transaction_base& tx, const NewApp& app) {
+  const auto rows = tx.exec_params(std::string("INSERT INTO apps (public_id, name, api_key, api_secret) "
+                                               "VALUES ($1, $2, $3, $4) RETURNING ") + kColumns,
+                                   app.public_id, app.name, app.api_key, app.api_secret);
   return read_app(rows[0]);
 }
 
 std::optional<AppRecord> find_app_by_key(pqxx::transaction_base& tx, const std::string& api_key) {
-  const auto rows =
-      tx.exec(std::string("SELECT ") + kColumns + " FROM apps WHERE api_key = " + tx.quote(api_key));
+  const auto rows = tx.exec_params(std::string("SELECT ") + kColumns + " FROM apps WHERE api_key = $1", api_key);
   if (rows.empty()) return std::nullopt;
   return read_app(rows[0]);
 }

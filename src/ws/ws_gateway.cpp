@@ -2,7 +2,7 @@
 
 #include "parley/auth/random.hpp"
 #include "parley/chat/read_state.hpp"
-#include "parley/http/request_context.hpp"
+#include "parley/protocol/request_parsing.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/protocol/timestamp.hpp"
 #include "parley/ws/ws_session.hpp"
@@ -23,7 +23,7 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-std::string bearer_token(const http::Request& req) {
+std::string bearer_token(const net::UpgradeRequest& req) {
   auto it = req.find(beast::http::field::authorization);
   if (it == req.end()) return {};
   const auto v = it->value();
@@ -42,10 +42,10 @@ void release_string(std::string& s) {
 }  // namespace
 
 template <class Stream>
-asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, const std::string& request_id) {
+asio::awaitable<void> WsGateway::accept(Stream stream, net::UpgradeRequest request, const std::string& request_id) {
   std::string path;
   std::map<std::string, std::string> query;
-  http::parse_target(request.target(), path, query);
+  protocol::parse_target(request.target(), path, query);
   std::string api_key = query.count("api_key") ? query["api_key"] : std::string(request["X-Api-Key"]);
   std::string token = query.count("token") ? query["token"] : bearer_token(request);
 
@@ -77,7 +77,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
   auto [ec] = co_await ws.async_accept(request, kTuple);
   if (ec) co_return;
   // This frame lives as long as the connection: keep none of the upgrade request.
-  request = http::Request{};
+  request = net::UpgradeRequest{};
   release_string(path);
   release_string(api_key);
   release_string(token);
@@ -98,12 +98,12 @@ asio::awaitable<void> WsGateway::accept(Stream stream, http::Request request, co
   co_await session->run(std::move(*me_body));
 }
 
-asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, http::Request request,
+asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, net::UpgradeRequest request,
                                          const std::string& request_id, const std::string&) {
   co_await accept(std::move(stream), std::move(request), request_id);
 }
 
-asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, http::Request request,
+asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, net::UpgradeRequest request,
                                          const std::string& request_id, const std::string&) {
   co_await accept(std::move(stream), std::move(request), request_id);
 }

@@ -8,7 +8,7 @@
 
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/read_state.hpp"
-#include "parley/http/request_context.hpp"
+#include "parley/protocol/request_parsing.hpp"
 #include "parley/protocol/timestamp.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -218,7 +218,7 @@ void WsSession<Stream>::reply(const nlohmann::json& id, chat::Outcome& outcome) 
 
 template <class Stream>
 void WsSession<Stream>::handle_text(std::string_view text) {
-  auto parsed = http::parse_json_limited(text, deps_.config.json_max_depth);
+  auto parsed = protocol::parse_json_limited(text, deps_.config.json_max_depth);
   if (auto* err = std::get_if<ApiError>(&parsed)) {
     reply_error(nullptr, *err);
     return;

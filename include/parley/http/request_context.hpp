@@ -2,6 +2,7 @@
 // What a REST handler sees of one request, and the helpers to answer it.
 #include "parley/config/config.hpp"
 #include "parley/protocol/api_error.hpp"
+#include "parley/protocol/request_parsing.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -37,14 +38,10 @@ struct RequestContext {
 Response json_response(unsigned status, const nlohmann::json& body);
 Response error_response(const protocol::ApiError& error);
 
-/// Splits "a/b?x=1&y=%20" into path and decoded query; false if the encoding is broken.
-bool parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
-bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
-
-/// True when any string or key holds a NUL character (PostgreSQL text cannot store it).
-bool contains_nul(const nlohmann::json& j);
-
-/// Parses JSON with a nesting limit, refusing NUL characters; an ApiError (invalid_json) on failure.
-std::variant<nlohmann::json, protocol::ApiError> parse_json_limited(std::string_view text, std::size_t max_depth);
+// Request parsing lives in protocol/ (shared with the WebSocket ops).
+using protocol::contains_nul;
+using protocol::parse_json_limited;
+using protocol::parse_target;
+using protocol::percent_decode;
 
 }  // namespace parley::http

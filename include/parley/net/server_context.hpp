@@ -17,6 +17,8 @@
 namespace parley::net {
 
 using PlainStream = boost::beast::tcp_stream;
+/// The HTTP request that asked for a WebSocket upgrade.
+using UpgradeRequest = http::Request;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 /// Takes over a connection whose request asked for a WebSocket upgrade at /v1/connect.

@@ -19,8 +19,13 @@ struct AppRecord {
   std::optional<std::int64_t> revoke_tokens_before_s;  // unix seconds
 };
 
-/// Inserts a new app with a fresh key and a 48-byte random secret.
-AppRecord create_app(pqxx::transaction_base& tx, const std::string& name);
+/// A new app's name and credentials (the caller generates them: storage knows no randomness).
+struct NewApp {
+  std::string public_id, name, api_key, api_secret;
+};
+
+/// Inserts a new app.
+AppRecord create_app(pqxx::transaction_base& tx, const NewApp& app);
 std::optional<AppRecord> find_app_by_key(pqxx::transaction_base& tx, const std::string& api_key);
 
 }  // namespace parley::storage

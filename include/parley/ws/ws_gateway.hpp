@@ -25,14 +25,14 @@ struct WsDeps {
 class WsGateway final : public net::WebSocketUpgrader {
  public:
   explicit WsGateway(WsDeps& deps) : deps_(deps) {}
-  boost::asio::awaitable<void> upgrade(net::PlainStream stream, http::Request request, const std::string& request_id,
+  boost::asio::awaitable<void> upgrade(net::PlainStream stream, net::UpgradeRequest request, const std::string& request_id,
                                        const std::string& remote_ip) override;
-  boost::asio::awaitable<void> upgrade(net::TlsStream stream, http::Request request, const std::string& request_id,
+  boost::asio::awaitable<void> upgrade(net::TlsStream stream, net::UpgradeRequest request, const std::string& request_id,
                                        const std::string& remote_ip) override;
 
  private:
   template <class Stream>
-  boost::asio::awaitable<void> accept(Stream stream, http::Request request, const std::string& request_id);
+  boost::asio::awaitable<void> accept(Stream stream, net::UpgradeRequest request, const std::string& request_id);
   WsDeps& deps_;
 };
 
