@@ -103,26 +103,6 @@ Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::j
   return Reply{200, {{"channels", std::move(channels)}}};
 }
 
-std::vector<std::pair<std::int64_t, std::string>> events_after(pqxx::connection& c, std::int64_t app_id,
-                                                               const std::string& cid, std::int64_t after, int limit) {
-  const auto colon = cid.find(':');
-  if (colon == std::string::npos) return {};
-  pqxx::read_transaction tx(c);
-  const auto rows = tx.exec("SELECT e.seq, e.payload::text FROM channel_events e JOIN channels c ON c.pk = e.channel_pk "
-                            "WHERE c.app_id = " + std::to_string(app_id) + " AND c.type = " +
-                            tx.quote(cid.substr(0, colon)) + " AND c.id = " + tx.quote(cid.substr(colon + 1)) +
-                            " AND e.seq > " + std::to_string(after) + " ORDER BY e.seq LIMIT " + std::to_string(limit));
-  std::vector<std::pair<std::int64_t, std::string>> events;
-  events.reserve(rows.size());
-  // jsonb prints as {"type": "..."}: re-serialize compactly (here, on the database thread), so a frame filled
-  // from PostgreSQL is byte for byte what the live event was.
-  for (const auto& r : rows) {
-    auto payload = nlohmann::json::parse(r[1].c_str(), nullptr, false);
-    events.emplace_back(r[0].as<std::int64_t>(), payload.is_discarded() ? std::string(r[1].c_str()) : payload.dump());
-  }
-  return events;
-}
-
 Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::string& cid,
                       std::optional<std::int64_t> after) {
   const auto colon = cid.find(':');

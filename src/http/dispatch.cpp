@@ -1,9 +1,8 @@
 #include "parley/http/dispatch.hpp"
 
 #include "parley/obs/log.hpp"
-#include "parley/storage/db_pool.hpp"
+#include "parley/chat/failures.hpp"
 
-#include <pqxx/except>
 
 #include <random>
 
@@ -63,13 +62,11 @@ boost::asio::awaitable<Response> dispatch(const Router& router, const config::Co
   std::exception_ptr failure;
   try {
     co_return co_await (*match.handler)(ctx);
-  } catch (const storage::DbUnavailable& e) {
-    obs::warn("database unavailable", {{"request_id", request_id}, {"error", e.what()}});
-    co_return error_response(ApiError::unavailable("the database is unavailable; retry shortly"));
-  } catch (const pqxx::broken_connection& e) {
-    obs::warn("database connection lost", {{"request_id", request_id}, {"error", e.what()}});
-    co_return error_response(ApiError::unavailable("the database is unavailable; retry shortly"));
   } catch (const std::exception& e) {
+    if (chat::is_unavailable(e)) {
+      obs::warn("database unavailable", {{"request_id", request_id}, {"error", e.what()}});
+      co_return error_response(ApiError::unavailable("the database is unavailable; retry shortly"));
+    }
     obs::error("request failed", {{"request_id", request_id}, {"path", ctx.path}, {"error", e.what()}});
   } catch (...) {
     obs::error("request failed", {{"request_id", request_id}, {"path", ctx.path}});

@@ -1,7 +1,6 @@
 #include "parley/http/system_routes.hpp"
 
 #include "parley/chat/channel_type_cache.hpp"
-#include "parley/storage/statements.hpp"
 
 #include "parley/protocol/timestamp.hpp"
 
@@ -131,10 +130,9 @@ Response metrics_text(const SystemStatus& s) {
   }
 
   obs::prom_help(out, "parley_db_statements_total", "counter", "Executions of each prepared hot-path statement.");
-  for (std::size_t i = 0; i < static_cast<std::size_t>(storage::Statement::kCount); ++i) {
-    const auto st = static_cast<storage::Statement>(i);
-    obs::prom_value(out, "parley_db_statements_total", std::string("statement=\"") + storage::statement_name(st) + "\"",
-                    static_cast<double>(storage::statement_count(st)));
+  for (const auto& [name, count] : db.statements) {
+    obs::prom_value(out, "parley_db_statements_total", std::string("statement=\"") + name + "\"",
+                    static_cast<double>(count));
   }
   const auto& types = chat::channel_type_cache();
   obs::prom_help(out, "parley_cache_lookups_total", "counter", "Per-node cache lookups by cache and result.");

@@ -1,7 +1,7 @@
 #include "parley/realtime/hub.hpp"
 
 #include "parley/auth/random.hpp"
-#include "parley/chat/event_log.hpp"
+#include "parley/storage/event_repository.hpp"
 #include "parley/obs/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -132,7 +132,7 @@ void Hub::set_baseline(const std::string& key, std::int64_t seq) {
   asio::post(shards_[home_of(key)]->io, [this, key, seq] { feed_baseline(key, seq); });
 }
 
-void Hub::publish(std::vector<chat::ChannelEvent> events) {
+void Hub::publish(std::vector<ChannelEvent> events) {
   const std::int64_t origin = now_us();
   for (auto& e : events) {
     published_.fetch_add(1, std::memory_order_relaxed);
@@ -299,7 +299,7 @@ asio::awaitable<void> Hub::fill(std::string key, std::uint64_t generation) {
     const std::int64_t after = feed->last;
     std::vector<std::pair<std::int64_t, std::string>> rows;
     try {
-      auto read = [app_id, cid, after](pqxx::connection& c) { return chat::events_after(c, app_id, cid, after, kPage); };
+      auto read = [app_id, cid, after](pqxx::connection& c) { return storage::events_after(c, app_id, cid, after, kPage); };
       rows = co_await db_.run(std::move(read));
     } catch (const std::exception& e) {
       obs::warn("filling a channel feed from PostgreSQL failed", {{"channel", key}, {"error", e.what()}});

@@ -21,14 +21,14 @@ bool LocalThrottle::claim(const std::string& key) {
   return true;
 }
 
-void announce_presence(chat::EventPublisher& events, std::int64_t app_id, const std::string& user_id, bool online) {
+void announce_presence(EventPublisher& events, std::int64_t app_id, const std::string& user_id, bool online) {
   const nlohmann::json event = {{"type", "user.presence.changed"},
                                 {"user", {{"id", user_id}, {"online", online}}},
                                 {"created_at", protocol::now_timestamp()}};
   events.publish({{app_id, presence_cid(user_id), 0, std::make_shared<const std::string>(event.dump())}});
 }
 
-std::unique_ptr<Presence> make_presence(const std::string& redis_url, chat::EventPublisher& events,
+std::unique_ptr<Presence> make_presence(const std::string& redis_url, EventPublisher& events,
                                         PresenceOptions options) {
   if (redis_url.empty()) return std::make_unique<LocalPresence>(events, options);
   return std::make_unique<RedisPresence>(bus::parse_redis_url(redis_url), events, options);

@@ -4,7 +4,7 @@
 
 namespace parley::realtime {
 
-LocalPresence::LocalPresence(chat::EventPublisher& events, PresenceOptions options)
+LocalPresence::LocalPresence(EventPublisher& events, PresenceOptions options)
     : events_(events), options_(options) {}
 
 bool LocalPresence::visible(const Connections& connections) {

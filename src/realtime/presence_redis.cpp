@@ -105,7 +105,7 @@ bool flag(const bus::RedisReply& r, std::size_t i) {
 
 }  // namespace
 
-RedisPresence::RedisPresence(bus::RedisEndpoint endpoint, chat::EventPublisher& events, PresenceOptions options)
+RedisPresence::RedisPresence(bus::RedisEndpoint endpoint, EventPublisher& events, PresenceOptions options)
     : redis_(std::move(endpoint), options.redis_queue_limit),
       events_(events),
       options_(options),

@@ -60,6 +60,10 @@ DbPoolStats DbPool::stats() const {
   }
   s.rejected = rejected_.load(std::memory_order_relaxed);
   s.expired = expired_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(Statement::kCount); ++i) {
+    const auto st = static_cast<Statement>(i);
+    s.statements.emplace_back(statement_name(st), statement_count(st));
+  }
   s.connect_failures = connect_failures_.load(std::memory_order_relaxed);
   return s;
 }

@@ -38,6 +38,9 @@ constexpr std::array<Definition, kStatements> kDefinitions = {{
      "AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT 1000) capped) "
      "FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = $1 AND mb.user_id = $2 "
      "AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq"},
+    {"events_after",
+     "SELECT e.seq, e.payload::text FROM channel_events e JOIN channels c ON c.pk = e.channel_pk "
+     "WHERE c.app_id = $1 AND c.type = $2 AND c.id = $3 AND e.seq > $4 ORDER BY e.seq LIMIT $5"},
 }};
 
 std::array<std::atomic<std::uint64_t>, kStatements> counts{};

@@ -2,7 +2,7 @@
 // Private to the WsSession translation units (ws_session*.cpp): shared limits and helpers.
 #include "parley/obs/log.hpp"
 #include "parley/protocol/api_error.hpp"
-#include "parley/storage/db_pool.hpp"
+#include "parley/chat/failures.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
@@ -10,7 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
-#include <pqxx/except>
 
 #include <chrono>
 #include <memory>
@@ -44,7 +43,7 @@ asio::awaitable<T> await_callback(Start start) {
 
 // The answer to a DbPool call that failed: 503 when the database is unavailable, 500 otherwise.
 inline ApiError db_failure(const std::exception& e) {
-  if (dynamic_cast<const storage::DbUnavailable*>(&e) != nullptr || dynamic_cast<const pqxx::broken_connection*>(&e)) {
+  if (chat::is_unavailable(e)) {
     return ApiError::unavailable("database unavailable; retry");
   }
   obs::error("websocket operation failed", {{"error", e.what()}});

@@ -8,6 +8,8 @@
 // watcher never sees an event that was rolled back. Each event's JSON is
 // serialized once, when it is written, and that one buffer is what every
 // watcher on every node receives.
+#include "parley/realtime/channel_event.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,19 +18,9 @@
 
 namespace parley::chat {
 
-struct ChannelEvent {
-  std::int64_t app_id = 0;
-  std::string cid;
-  std::int64_t seq = 0;  // 0: ephemeral (typing, read receipts): not ordered, not stored
-  std::shared_ptr<const std::string> frame;  // the event as sent to clients
-};
-
-/// Where committed events go (the realtime Hub). Thread-safe; never blocks.
-class EventPublisher {
- public:
-  virtual ~EventPublisher() = default;
-  virtual void publish(std::vector<ChannelEvent> events) = 0;
-};
+// The event types belong to the realtime module, which carries them; chat names them here.
+using realtime::ChannelEvent;
+using realtime::EventPublisher;
 
 /// Collects the events appended on this thread while it lives (innermost capture wins).
 class EventCapture {

@@ -30,11 +30,6 @@ Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string
 /// {"error": envelope body}}}: every channel read in one snapshot; one channel's error does not fail the rest.
 Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
 
-/// Internal (no permission check; for the realtime feeds): up to `limit` events of the app's channel
-/// cid after seq `after`, in order, as (seq, JSON text).
-std::vector<std::pair<std::int64_t, std::string>> events_after(pqxx::connection& c, std::int64_t app_id,
-                                                               const std::string& cid, std::int64_t after, int limit);
-
 /// The replay of a WebSocket `watch` (needs read_channel): the channel state (as GET) and, when `after`
 /// is given, the events after it (at most kMaxReplay; more, or past the retention: "recovered": false and
 /// no events). Reply body: {"state", "last_seq", "recovered", "events":[...]}.

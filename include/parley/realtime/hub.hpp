@@ -17,7 +17,7 @@
 //   round trip) and are published on the bus for the other nodes, tagged
 //   with this process's instance id so the echo is ignored.
 #include "parley/bus/bus.hpp"
-#include "parley/chat/channel_event.hpp"
+#include "parley/realtime/channel_event.hpp"
 #include "parley/net/io_context_pool.hpp"
 #include "parley/obs/metrics.hpp"
 #include "parley/storage/db_pool.hpp"
@@ -64,7 +64,7 @@ struct HubStats {
   std::size_t feeds = 0;           // channels watched on this node
 };
 
-class Hub final : public chat::EventPublisher {
+class Hub final : public EventPublisher {
  public:
   Hub(net::IoContextPool& pool, bus::Bus& bus, storage::DbPool& db, HubOptions options = {});
   ~Hub() override;
@@ -85,7 +85,7 @@ class Hub final : public chat::EventPublisher {
   void set_baseline(const std::string& key, std::int64_t seq);
 
   /// Any thread (DbPool workers after a commit). Never blocks.
-  void publish(std::vector<chat::ChannelEvent> events) override;
+  void publish(std::vector<ChannelEvent> events) override;
 
   /// Node-level cache invalidations ("<kind> <app_id>"): to every other node through the bus (every node
   /// is subscribed to kInvalidationChannel from start()); the sender has invalidated its own cache already.

@@ -15,7 +15,7 @@
 // node atomically, removes its entries and announces the users that went
 // offline: within 1.5 heartbeats of the death. Without Redis (one node)
 // LocalPresence keeps the same state in memory.
-#include "parley/chat/channel_event.hpp"
+#include "parley/realtime/channel_event.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -95,10 +95,10 @@ class Presence {
 inline constexpr std::chrono::milliseconds kTypingInterval{2000};
 
 /// RedisPresence when redis_url is set, LocalPresence otherwise.
-std::unique_ptr<Presence> make_presence(const std::string& redis_url, chat::EventPublisher& events,
+std::unique_ptr<Presence> make_presence(const std::string& redis_url, EventPublisher& events,
                                         PresenceOptions options);
 
 /// Publishes {"type":"user.presence.changed","user":{"id","online"},"created_at"} on the user's presence key.
-void announce_presence(chat::EventPublisher& events, std::int64_t app_id, const std::string& user_id, bool online);
+void announce_presence(EventPublisher& events, std::int64_t app_id, const std::string& user_id, bool online);
 
 }  // namespace parley::realtime

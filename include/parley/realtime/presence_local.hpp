@@ -11,7 +11,7 @@ namespace parley::realtime {
 
 class LocalPresence final : public Presence {
  public:
-  LocalPresence(chat::EventPublisher& events, PresenceOptions options);
+  LocalPresence(EventPublisher& events, PresenceOptions options);
   void start(boost::asio::io_context&) override {}
   void stop() override {}
   void connect(std::int64_t app_id, const std::string& user_id, const std::string& connection_id, bool invisible,
@@ -30,7 +30,7 @@ class LocalPresence final : public Presence {
   static bool visible(const Connections& connections);
   void announce(std::int64_t app_id, const std::string& user_id, bool online);
 
-  chat::EventPublisher& events_;
+  EventPublisher& events_;
   PresenceOptions options_;
   mutable std::mutex mutex_;
   std::map<std::pair<std::int64_t, std::string>, Connections> users_;

@@ -21,7 +21,7 @@ namespace parley::realtime {
 
 class RedisPresence final : public Presence {
  public:
-  RedisPresence(bus::RedisEndpoint endpoint, chat::EventPublisher& events, PresenceOptions options);
+  RedisPresence(bus::RedisEndpoint endpoint, EventPublisher& events, PresenceOptions options);
   ~RedisPresence() override;
   void start(boost::asio::io_context& io) override;
   void stop() override;
@@ -50,7 +50,7 @@ class RedisPresence final : public Presence {
   void sweep(const std::string& dead_instance);
 
   bus::RedisClient redis_;
-  chat::EventPublisher& events_;
+  EventPublisher& events_;
   PresenceOptions options_;
   std::string instance_;  // random per process
   std::unique_ptr<boost::asio::steady_timer> timer_;

@@ -57,6 +57,7 @@ struct DbPoolStats {
   std::size_t waiting = 0;
   std::uint64_t rejected = 0;
   std::uint64_t expired = 0;  // waited past queue_timeout
+  std::vector<std::pair<const char*, std::uint64_t>> statements;  // executions per prepared statement
   std::uint64_t connect_failures = 0;
 };
 

@@ -18,6 +18,7 @@ enum class Statement : std::size_t {
   user_auth_state,  // role, deactivation, deletion, revocation of one user ($1 app, $2 user)
   me_user,          // the user object of GET /v1/me and connection.ok ($1 app, $2 user)
   me_unread,        // per-channel unread counts of one user, capped at 1000 ($1 app, $2 user)
+  events_after,     // a channel's events after a seq, for the realtime feeds ($1 app, $2 type, $3 id, $4 seq, $5 limit)
   kCount
 };
 

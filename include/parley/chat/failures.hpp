@@ -1,0 +1,12 @@
+#pragma once
+// How the transports tell an infrastructure outage (answer 503, retry) from a bug (500) without
+// knowing the storage layer's exception types.
+#include <exception>
+
+namespace parley::chat {
+
+/// True when `e` means the database is unavailable: the pool is saturated or stopped, a call waited past
+/// its deadline, or the connection broke.
+bool is_unavailable(const std::exception& e);
+
+}  // namespace parley::chat
