@@ -39,9 +39,9 @@ storage::SendItem to_item(const SendRequest& s, const std::string& cid, const Pr
   item.msg_id = m.id;
   item.user_id = m.user_id;
   item.text = m.text;
-  item.attachments_json = m.attachments.dump();
-  item.mentioned_users_json = m.mentioned_users.dump();
-  item.custom_json = m.custom.dump();
+  item.attachments = m.attachments;
+  item.mentioned_users = m.mentioned_users;
+  item.custom = m.custom;
   if (!m.parent_id.empty()) item.parent_id = m.parent_id;
   item.show_in_channel = m.show_in_channel;
   item.silent = m.silent;
@@ -96,10 +96,7 @@ std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<c
   if (items.empty()) return outcomes;
   auto results = storage::store_sends(tx, items);
 
-  std::vector<std::string> payloads;  // the event frames, kept alive for insert_events
-  payloads.reserve(results.size());
-  std::vector<storage::EventRow> events;
-  const std::size_t first_event = committed.size();
+  std::vector<storage::EventRow> events;  // their payloads are the frames held in `committed`
   for (std::size_t k = 0; k < results.size(); ++k) {
     const std::size_t i = stored[k];
     const auto& s = *sends[i];
@@ -118,27 +115,23 @@ std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<c
     const std::int64_t seq = r.message->seq;
     const nlohmann::json event = {{"type", "message.new"}, {"cid", cids[i]}, {"seq", seq},
                                   {"message", message},    {"created_at", message["created_at"]}};
-    payloads.push_back(event.dump());
-    events.push_back({r.channel_pk, seq, "message.new", nullptr});
-    committed.push_back({s.caller.app_id, cids[i], seq, std::make_shared<const std::string>(payloads.back())});
+    auto frame = std::make_shared<const std::string>(event.dump());  // serialized once: stored and sent
+    events.push_back({r.channel_pk, seq, "message.new", frame.get()});
+    committed.push_back({s.caller.app_id, cids[i], seq, std::move(frame)});
     // notification.message_new to the other members through their control keys, one shared buffer.
     if (!r.notify_members.empty() && r.notify_members.size() <= static_cast<std::size_t>(kMaxNotifiedMembers)) {
-      const auto frame = std::make_shared<const std::string>(nlohmann::json{{"type", "notification.message_new"},
+      const auto notification = std::make_shared<const std::string>(nlohmann::json{{"type", "notification.message_new"},
                                                                             {"cid", cids[i]},
                                                                             {"message", message},
                                                                             {"created_at", message["created_at"]}}
                                                                  .dump());
-      for (const auto& member : r.notify_members) committed.push_back({s.caller.app_id, user_control_cid(member), 0, frame});
+      for (const auto& member : r.notify_members) {
+        committed.push_back({s.caller.app_id, user_control_cid(member), 0, notification});
+      }
     }
     outcomes[i] = Reply{201, {{"message", std::move(message)}}};
   }
-  for (std::size_t k = 0; k < events.size(); ++k) events[k].payload = &payloads[k];  // stable now
-  try {
-    storage::insert_events(tx, events);
-  } catch (...) {
-    committed.resize(first_event);
-    throw;
-  }
+  storage::insert_events(tx, events);  // on failure the caller drops what this batch added to `committed`
   return outcomes;
 }
 

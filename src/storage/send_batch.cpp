@@ -26,9 +26,6 @@ SendCode parse_code(const std::string& code) {
   throw std::logic_error("parley_send_batch returned an unknown code " + code);
 }
 
-// Already-serialized JSON (attachments, mentioned_users, custom) goes in as parsed values so the
-// parameter stays one well-formed document.
-nlohmann::json raw(const std::string& text) { return nlohmann::json::parse(text); }
 
 }  // namespace
 
@@ -47,12 +44,12 @@ std::vector<SendResult> store_sends(pqxx::transaction_base& tx, const std::vecto
                      {"msg_id", s.msg_id},
                      {"user_id", s.user_id},
                      {"text", s.text},
-                     {"attachments", raw(s.attachments_json)},
+                     {"attachments", s.attachments},
                      {"parent_id", s.parent_id ? nlohmann::json(*s.parent_id) : nlohmann::json(nullptr)},
                      {"show_in_channel", s.show_in_channel},
-                     {"mentioned_users", raw(s.mentioned_users_json)},
+                     {"mentioned_users", s.mentioned_users},
                      {"silent", s.silent},
-                     {"custom", raw(s.custom_json)},
+                     {"custom", s.custom},
                      {"hash", s.content_hash},
                      {"notify", s.notify}});
   }

@@ -4,6 +4,7 @@
 // Synchronous; runs inside the caller's transaction on a DbPool worker.
 #include "parley/storage/message_row.hpp"
 
+#include <nlohmann/json.hpp>
 #include <pqxx/transaction_base>
 
 #include <cstdint>
@@ -22,7 +23,8 @@ struct SendItem {
   std::vector<std::string> allowed_roles;  // channel roles that may send ("" = a non-member)
   bool switch_error = false;               // refused by a channel type switch (reported in order)
   std::string msg_id, user_id, text;
-  std::string attachments_json = "[]", mentioned_users_json = "[]", custom_json = "{}";
+  nlohmann::json attachments = nlohmann::json::array(), mentioned_users = nlohmann::json::array(),
+                 custom = nlohmann::json::object();
   std::optional<std::string> parent_id;
   bool show_in_channel = false, silent = false;
   std::string content_hash;
