@@ -2,6 +2,8 @@
 // the real binary and a real PostgreSQL.
 #include "e2e_fixture.hpp"
 
+#include <pqxx/pqxx>
+
 #include <atomic>
 #include <set>
 #include <thread>
@@ -100,6 +102,45 @@ TEST_F(HistoryE2E, ConcurrentSendsShareCommitsAndStayGapless) {
   // A retry of an acknowledged send (same id, same content) is answered from the stored message.
   auto again = call(a_, "bob", "POST", "/v1/channels/messaging/g1/messages", R"({"id":"m-0-0","text":"hello 0"})");
   EXPECT_EQ(again.status, 200) << again.body;
+}
+
+// When the statement of a whole batch fails (here: a channel row locked by a transaction outside Parley,
+// past the statement timeout), each of its sends is retried alone: the blocked one fails with 503 and
+// stores nothing, the others of the batch are stored and acknowledged.
+TEST_F(HistoryE2E, AFailedBatchRetriesEachSendAlone) {
+  start({"--db-group-commit-batches", "1", "--db-statement-timeout-ms", "400"});
+  for (const char* ch : {"lk-w", "lk-x", "lk-y"}) make_channel(a_, std::string("messaging:") + ch, R"(["alice"])");
+  pqxx::connection outside(db_.url());
+  pqxx::work lock(outside);
+  lock.exec("SELECT pk FROM channels WHERE id IN ('lk-w', 'lk-x') FOR UPDATE");
+
+  // The only send runner is held by a batch of W (locked) for the statement timeout; X (locked) and Y
+  // (free) queue meanwhile and become the next batch together.
+  std::thread first([&] {
+    const auto r = call(a_, "alice", "POST", "/v1/channels/messaging/lk-w/messages", R"({"id":"w1","text":"w"})");
+    EXPECT_EQ(r.status, 503) << r.body;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  HttpResponse x, y;
+  std::thread tx([&] { x = call(a_, "alice", "POST", "/v1/channels/messaging/lk-x/messages", R"({"id":"x1","text":"x"})"); });
+  std::thread ty([&] { y = call(a_, "alice", "POST", "/v1/channels/messaging/lk-y/messages", R"({"id":"y1","text":"y"})"); });
+  first.join();
+  tx.join();
+  ty.join();
+  lock.abort();
+
+  expect_error_envelope(x, 503, "unavailable");
+  EXPECT_EQ(y.status, 201) << "the free channel's send is stored although its batch failed: " << y.body;
+  EXPECT_GE(metric_of(port_, R"(parley_db_statements_total{statement="send_batch"})"), 4)
+      << "W alone, X and Y together, then X and Y each alone";
+  // Nothing of the failed sends was stored or took a seq; the retry of X now succeeds with seq 1.
+  auto page = call(a_, "alice", "GET", "/v1/channels/messaging/lk-x/messages");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(page.json()["messages"].empty()) << page.body;
+  auto retry = call(a_, "alice", "POST", "/v1/channels/messaging/lk-x/messages", R"({"id":"x1","text":"x"})");
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(retry.json()["message"]["seq"], 1);
+  EXPECT_EQ(call(a_, "alice", "GET", "/v1/channels/messaging/lk-y/messages").json()["messages"].size(), 1u);
 }
 
 TEST_F(HistoryE2E, OneTransactionPerSendWhenGroupCommitIsOff) {

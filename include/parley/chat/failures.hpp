@@ -6,7 +6,7 @@
 namespace parley::chat {
 
 /// True when `e` means the database is unavailable: the pool is saturated or stopped, a call waited past
-/// its deadline, or the connection broke.
+/// its deadline, the connection broke, or a statement ran past statement_timeout.
 bool is_unavailable(const std::exception& e);
 
 }  // namespace parley::chat
