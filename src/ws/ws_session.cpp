@@ -20,12 +20,6 @@
 
 namespace parley::ws {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using protocol::ApiError;
-using namespace detail;
-
 template <class Stream>
 WsSession<Stream>::WsSession(websocket::stream<Stream> ws, WsDeps& deps, auth::Identity identity,
                              std::string connection_id)

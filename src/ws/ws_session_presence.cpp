@@ -11,12 +11,6 @@
 
 namespace parley::ws {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using protocol::ApiError;
-using namespace detail;
-
 // Subscribes this connection to user.presence.changed of the members of the channel `key` (refcounted over
 // the watched channels); the watch's earlier presence subscriptions are released first.
 template <class Stream>

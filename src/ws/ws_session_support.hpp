@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -62,3 +63,12 @@ inline bool split_cid(const nlohmann::json& cid, std::string& type, std::string&
 }
 
 }  // namespace parley::ws::detail
+
+namespace parley::ws {
+// The names every WsSession translation unit uses.
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using protocol::ApiError;
+using namespace detail;
+}  // namespace parley::ws

@@ -11,12 +11,6 @@
 
 namespace parley::ws {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using protocol::ApiError;
-using namespace detail;
-
 template <class Stream>
 void WsSession<Stream>::stop_typing(Watch& watch) {
   if (!watch.typing) return;

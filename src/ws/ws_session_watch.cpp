@@ -15,12 +15,6 @@
 
 namespace parley::ws {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using protocol::ApiError;
-using namespace detail;
-
 template <class Stream>
 void WsSession<Stream>::on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) {
   if (key == user_key_ || key == app_key_) {
