@@ -10,6 +10,9 @@ if(CCACHE_PROGRAM)
 endif()
 
 if(PARLEY_SANITIZE)
+  # The sanitized build exists to run the tests: -O1 -g1 (line tables, enough for ASan's
+  # stack traces) compiles in about half the time of -O2 -g and keeps the server quick.
+  set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O1 -g1 -DNDEBUG" CACHE STRING "RelWithDebInfo flags" FORCE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
   message(STATUS "sanitizers: address, undefined")
@@ -20,4 +23,12 @@ function(parley_project_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-unused-parameter
     # GCC 12 false positive on Asio coroutine frames (awaitable_frame_base::operator delete).
     -Wno-mismatched-new-delete)
+endfunction()
+
+# Test code (clients, fixtures, assertions) is not what is measured or shipped: in the
+# sanitized build it compiles unoptimised, which is about twice as fast as -O1.
+function(parley_test_code target)
+  if(PARLEY_SANITIZE)
+    target_compile_options(${target} PRIVATE -O0)
+  endif()
 endfunction()

@@ -1,6 +1,7 @@
 #include "parley/auth/authenticator.hpp"
 
 #include "parley/auth/jwt.hpp"
+#include "parley/auth/user_state_cache.hpp"
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/user_auth_state.hpp"
 
@@ -10,11 +11,46 @@ namespace parley::auth {
 
 using protocol::ApiError;
 
+namespace {
+
+/// A verified token of a user against that user's auth state (nullopt: no row, accepted as role "user").
+std::variant<Identity, ApiError> judge_user(Identity identity, const std::optional<storage::UserAuthState>& state) {
+  if (!state) return identity;
+  if (state->deleted || state->deactivated) return ApiError::unauthenticated("user is deactivated or deleted");
+  if (state->revoke_tokens_before_s && (!identity.iat || *identity.iat < *state->revoke_tokens_before_s)) {
+    return ApiError{"token_revoked", 401, "token was revoked"};
+  }
+  identity.role = state->role;
+  return identity;
+}
+
+}  // namespace
+
 Authenticator::Authenticator(storage::DbPool& db, std::chrono::milliseconds cache_ttl) : db_(db), ttl_(cache_ttl) {}
 
 void Authenticator::invalidate(const std::string& api_key) {
   std::lock_guard lock(mutex_);
   cache_.erase(api_key);
+}
+
+void Authenticator::invalidate_all() {
+  std::lock_guard lock(mutex_);
+  cache_.clear();
+}
+
+void Authenticator::invalidate_everywhere(const std::string& api_key) {
+  invalidate(api_key);
+  std::function<void(const std::string&)> broadcast;
+  {
+    std::lock_guard lock(mutex_);
+    broadcast = broadcast_;
+  }
+  if (broadcast) broadcast(api_key);
+}
+
+void Authenticator::set_broadcast(std::function<void(const std::string&)> broadcast) {
+  std::lock_guard lock(mutex_);
+  broadcast_ = std::move(broadcast);
 }
 
 boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator::find_app(
@@ -58,24 +94,31 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
   Identity identity{app, claims.server, claims.user_id, claims.iat, "user", claims.exp};
   if (claims.server) co_return identity;
   if (!protocol::is_valid_user_id(claims.user_id)) co_return ApiError::unauthenticated("token user_id is not a valid id");
+  auto& users = user_state_cache();
+  if (auto cached = users.lookup(identity.app->id, identity.user_id)) {
+    auto judged = judge_user(std::move(identity), *cached);
+    if (std::holds_alternative<ApiError>(judged) || !then) co_return judged;
+    // The caller's work is the request's only query.
+    auto work = [accepted = std::get<Identity>(std::move(judged)), then = std::move(then)](pqxx::connection& c)
+        -> std::variant<Identity, ApiError> {
+      then(c, accepted);
+      return accepted;
+    };
+    co_return co_await db_.run(std::move(work));
+  }
   // One pool call: the user's auth state (one statement, no transaction around it), then, only for an
   // accepted user, the caller's own work on the same connection.
-  auto load = [identity, then = std::move(then)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
-    Identity accepted = identity;
+  const auto generation = users.generation();
+  auto load = [identity, generation, then = std::move(then)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
     std::optional<storage::UserAuthState> state;
     {
       pqxx::nontransaction tx(c);
-      state = storage::load_user_auth_state(tx, accepted.app->id, accepted.user_id);
+      state = storage::load_user_auth_state(tx, identity.app->id, identity.user_id);
     }
-    if (state) {
-      if (state->deleted || state->deactivated) return ApiError::unauthenticated("user is deactivated or deleted");
-      if (state->revoke_tokens_before_s && (!accepted.iat || *accepted.iat < *state->revoke_tokens_before_s)) {
-        return ApiError{"token_revoked", 401, "token was revoked"};
-      }
-      accepted.role = state->role;
-    }
-    if (then) then(c, accepted);
-    return accepted;
+    user_state_cache().store(identity.app->id, identity.user_id, state, generation);
+    auto judged = judge_user(identity, state);
+    if (then && std::holds_alternative<Identity>(judged)) then(c, std::get<Identity>(judged));
+    return judged;
   };
   co_return co_await db_.run(std::move(load));
 }

@@ -163,6 +163,9 @@ void RedisBus::wake_subscriber() {
 }
 
 void RedisBus::set_link_state(std::atomic<bool>& link, bool up) {
+  // The publisher and subscriber threads both change links: one transition at a time, so each
+  // change of connected() is heard exactly once and in order.
+  std::lock_guard transition(transition_mutex_);
   const bool before = connected();
   link.store(up);
   const bool after = connected();

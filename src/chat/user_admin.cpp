@@ -3,6 +3,7 @@
 #include "parley/chat/channel_event.hpp"
 
 #include "parley/auth/random.hpp"
+#include "parley/auth/user_state_cache.hpp"
 #include "parley/chat/member_ops.hpp"
 #include "parley/chat/message_ops.hpp"
 #include "parley/chat/reactions.hpp"
@@ -217,6 +218,7 @@ Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string
   if (rows.empty()) return ApiError::not_found("no user " + id);
   auto user = render_user(rows[0]);
   tx.commit();
+  auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});  // role or deactivation may have changed
   if (has_deactivated && body["deactivated"].get<bool>()) record_access_revoked(id, std::nullopt);
   return Reply{200, {{"user", std::move(user)}}};
 }
@@ -240,6 +242,7 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
     auto rendered = render_user(rows[0]);
     rendered["deleted_at"] = rows[0][8].c_str();
     tx.commit();
+    auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
     record_access_revoked(id, std::nullopt);
     return Reply{200, {{"user", std::move(rendered)}, {"mode", "soft"}}};
   }
@@ -282,6 +285,7 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
                         {"memberships_removed", memberships_removed},
                         {"reactions_removed", reactions_removed}};
   tx.commit();
+  auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
   record_access_revoked(id, std::nullopt);
   return Reply{200, std::move(out)};
 }
@@ -306,6 +310,7 @@ Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std:
       {"user_id", id},
       {"revoke_tokens_before", rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
   tx.commit();
+  auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
   if (!rows[0][1].is_null()) record_access_revoked(id, rows[0][1].as<std::int64_t>());
   return Reply{200, std::move(out)};
 }

@@ -1,5 +1,6 @@
 #include "parley/chat/user_store.hpp"
 
+#include "parley/auth/user_state_cache.hpp"
 #include "parley/protocol/ids.hpp"
 
 #include <pqxx/pqxx>
@@ -78,6 +79,10 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
     out[id] = render_user(rows[0]);
   }
   tx.commit();
+  // An upsert may change a role or bring a deleted user back.
+  std::vector<std::string> ids;
+  for (const auto& u : body["users"]) ids.push_back(u["id"].get<std::string>());
+  auth::user_state_cache().invalidate_everywhere(caller.app_id, ids);
   return Reply{201, {{"users", out}}};
 }
 

@@ -1,5 +1,6 @@
 #include "parley/http/system_routes.hpp"
 
+#include "parley/auth/user_state_cache.hpp"
 #include "parley/chat/channel_type_cache.hpp"
 
 #include "parley/protocol/timestamp.hpp"
@@ -140,6 +141,14 @@ Response metrics_text(const SystemStatus& s) {
                   static_cast<double>(types.hits()));
   obs::prom_value(out, "parley_cache_lookups_total", "cache=\"channel_types\",result=\"miss\"",
                   static_cast<double>(types.misses()));
+  const auto& users = auth::user_state_cache();
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"user_auth_states\",result=\"hit\"",
+                  static_cast<double>(users.hits()));
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"user_auth_states\",result=\"miss\"",
+                  static_cast<double>(users.misses()));
+  obs::prom_metric(out, "parley_user_cache_enabled", "gauge",
+                   "1 while the user auth state cache serves (0 while the bus, and so other nodes' invalidations, is down).",
+                   users.enabled() ? 1.0 : 0.0);
 
   Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

@@ -40,7 +40,7 @@ void add_user_routes(Router& router, ChatRouteDeps& deps) {
              db_route(deps, Body::none, [](C& c, const chat::Caller& who, const Params&, const Params&, const J&) {
                return chat::get_app(c, who);
              }));
-  // This node's Authenticator caches app rows (10 s): drop ours so the change applies here at once.
+  // Authenticators cache app rows (10 s): the change drops them here at once and on every node through the bus.
   router.add(bhttp::verb::patch, "/v1/app", RouteClass::write,
              authed(deps, [&deps](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
                PARLEY_JSON_BODY(ctx, body);
@@ -51,7 +51,7 @@ void add_user_routes(Router& router, ChatRouteDeps& deps) {
                  return outcome;
                };
                const chat::Outcome outcome = co_await deps.db.run(std::move(call));
-               if (std::holds_alternative<chat::Reply>(outcome)) deps.authenticator.invalidate(a.app->api_key);
+               if (std::holds_alternative<chat::Reply>(outcome)) deps.authenticator.invalidate_everywhere(a.app->api_key);
                co_return render(outcome);
              }));
 }

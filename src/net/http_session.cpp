@@ -174,14 +174,12 @@ asio::awaitable<void> serve_http(Stream stream, beast::flat_buffer buffer, Serve
         co_await write_response(stream, res);
         break;
       }
-      // The HTTP registration stays until the WebSocket ends, so a drain that
-      // starts while the upgrade is still authenticating waits for it; the
-      // session registers its own drain callback once it runs.
+      // The HTTP registration stays while the upgrade authenticates, so a drain that starts meanwhile
+      // waits for it; the session registers its own drain callback before this coroutine ends. Once the
+      // session runs on its own coroutine, this one (and its buffer, parser and stream shell) is gone.
       state->lowest = nullptr;
       lowest.expires_never();
-      // This frame lives as long as the WebSocket: it must not keep the read buffer (4 KiB and more).
-      // A client sends nothing before the 101, so nothing is left in it.
-      buffer.consume(buffer.size());
+      buffer.consume(buffer.size());  // a client sends nothing before the 101
       buffer.shrink_to_fit();
       server.metrics.record_request(obs::RouteClass::connect, 101, std::chrono::steady_clock::now() - started);
       co_await server.websocket->upgrade(std::move(stream), std::move(req), request_id, remote_ip);

@@ -186,7 +186,11 @@ void Hub::on_bus_message(const std::string& channel, std::shared_ptr<const std::
 }
 
 void Hub::on_bus_state(bool connected) {
-  if (!connected) return;
+  if (!connected) {
+    // Invalidations from other nodes cannot arrive now: caches that must never be stale stop serving.
+    if (invalidation_handler_) invalidation_handler_("offline");
+    return;
+  }
   // Invalidations published while we were away are lost too: caches start over.
   if (invalidation_handler_) invalidation_handler_("all");
   // Pub/sub lost whatever was published while we were away: every feed catches up from PostgreSQL.

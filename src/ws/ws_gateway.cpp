@@ -95,7 +95,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, net::UpgradeRequest reque
   }
   auto session = std::make_shared<WsSession<WriteCoalescer<Stream>>>(
       std::move(ws), deps_, std::get<auth::Identity>(verdict), deps_.node_id + "-" + auth::random_hex(8));
-  co_await session->run(std::move(*me_body));
+  session->start(std::move(*me_body));  // this coroutine, and the HTTP connection's, end here
 }
 
 asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, net::UpgradeRequest request,

@@ -33,11 +33,14 @@ WsSession<Stream>::WsSession(websocket::stream<Stream> ws, WsDeps& deps, auth::I
   shard_ = deps_.hub.shard_of(
       static_cast<asio::io_context&>(asio::query(ws_.get_executor(), asio::execution::context)));
   deps_.metrics.ws_connections_open.fetch_add(1);
+  // Counted among open connections (max_connections) once the HTTP connection's own coroutine has ended.
+  deps_.metrics.http_connections_open.fetch_add(1);
 }
 
 template <class Stream>
 WsSession<Stream>::~WsSession() {
   deps_.metrics.ws_connections_open.fetch_sub(1);
+  deps_.metrics.http_connections_open.fetch_sub(1);
 }
 
 template <class Stream>
@@ -85,12 +88,27 @@ void WsSession<Stream>::drain() {
 }
 
 template <class Stream>
+void WsSession<Stream>::start(nlohmann::json me_body) {
+  auto self = this->shared_from_this();
+  // Registered before the caller's HTTP registration ends, so a drain never misses this connection.
+  registration_.emplace(deps_.connections, deps_.connections.add(ws_.get_executor(), [weak = std::weak_ptr(self)] {
+    if (auto s = weak.lock()) s->drain();
+  }));
+  asio::co_spawn(
+      ws_.get_executor(), [self, me = std::move(me_body)]() mutable { return self->run(std::move(me)); },
+      [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          obs::error("websocket session failed", {{"error", ex.what()}});
+        }
+      });
+}
+
+template <class Stream>
 asio::awaitable<void> WsSession<Stream>::run(nlohmann::json me_body) {
   auto self = this->shared_from_this();
-  net::ConnectionRegistration registration(
-      deps_.connections, deps_.connections.add(ws_.get_executor(), [weak = std::weak_ptr(self)] {
-        if (auto s = weak.lock()) s->drain();
-      }));
   nlohmann::json user = {{"id", identity_.user_id}};
   if (identity_.server) user = {{"id", nullptr}, {"server", true}};
   nlohmann::json me = nullptr;
@@ -119,6 +137,10 @@ asio::awaitable<void> WsSession<Stream>::run(nlohmann::json me_body) {
   }
   asio::co_spawn(ws_.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
   if (identity_.exp) asio::co_spawn(ws_.get_executor(), [self]() { return self->expiry_loop(); }, asio::detached);
+  // This frame lives as long as the connection: keep none of what connection.ok was built from.
+  me_body = nullptr;
+  user = nullptr;
+  me = nullptr;
   co_await read_loop();
   stopped_ = true;
   unwatch_all();
@@ -129,6 +151,7 @@ asio::awaitable<void> WsSession<Stream>::run(nlohmann::json me_body) {
   }
   wake_.cancel();
   expiry_.cancel();
+  registration_.reset();
 }
 
 template <class Stream>
@@ -150,6 +173,8 @@ asio::awaitable<void> WsSession<Stream>::read_loop() {
       handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
     buffer.consume(buffer.size());
+    // Idle connections keep at most a small buffer, not the largest frame they ever sent.
+    if (buffer.capacity() > kKeepReadCapacity) buffer.shrink_to_fit();
   }
 }
 

@@ -26,6 +26,7 @@ inline constexpr std::size_t kMaxWatchPerOp = 100;  // channels in one watch req
 inline constexpr std::size_t kMaxWatches = 1000;    // channels watched by one connection
 inline constexpr std::size_t kMaxHeld = 1024;       // live events held back while a watch reads PostgreSQL
 inline constexpr auto kTypingTimeout = std::chrono::seconds(7);  // typing.stop sent by the server without a refresh
+inline constexpr std::size_t kKeepReadCapacity = 1024;  // an idle connection's read buffer at most
 
 // Awaits a callback-style operation: `start(done)` calls done(T) exactly once, on any thread; the
 // coroutine resumes on its own executor.

@@ -3,6 +3,9 @@
 // other within a second, and the hot paths are served from the caches.
 #include "e2e_fixture.hpp"
 
+#include "parley/protocol/timestamp.hpp"
+
+#include <functional>
 #include <thread>
 
 using namespace parley::test;
@@ -36,6 +39,22 @@ class CachesE2E : public TwoNodeTest {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return std::chrono::milliseconds(-1);
+  }
+
+  /// How long until `request()` answers `status` (polled every 20 ms, up to 5 s); -1 ms when it never does.
+  static std::chrono::milliseconds time_until_status(const std::function<HttpResponse()>& request, int status) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+      if (request().status == status) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::chrono::milliseconds(-1);
+  }
+
+  HttpResponse me(std::uint16_t port, const std::string& who) {
+    return http_request(port, "GET", "/v1/me", "", app_.as(who));
   }
 
   TestApp other_;
@@ -90,4 +109,62 @@ TEST_F(CachesE2E, SendsAreServedFromTheTypeCacheAndOneStatementPerBatch) {
   const auto messages = h.json()["messages"];
   ASSERT_EQ(messages.size(), 10u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(messages[i]["text"], "m" + std::to_string(i));
+}
+
+TEST_F(CachesE2E, AuthenticatedReadsOfACachedUserMakeOneQuery) {
+  const auto history = [&] {
+    return http_request(port_a_, "GET", "/v1/channels/livestream/hall/messages?limit=5", "", app_.as("alice"));
+  };
+  ASSERT_EQ(history().status, 200);  // alice's auth state is now cached on node A
+  const auto statement = R"(parley_db_statements_total{statement="user_auth_state"})";
+  const auto hit = R"(parley_cache_lookups_total{cache="user_auth_states",result="hit"})";
+  EXPECT_EQ(metric_of(port_a_, "parley_user_cache_enabled"), 1) << "Redis is up: the cache serves";
+  const double loads_before = metric_of(port_a_, statement);
+  const double hits_before = metric_of(port_a_, hit);
+  ASSERT_GE(loads_before, 1) << "the first read loaded alice's auth state";
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(history().status, 200);
+  EXPECT_EQ(metric_of(port_a_, statement), loads_before) << "no auth state query for a cached user";
+  EXPECT_GE(metric_of(port_a_, hit) - hits_before, 10);
+}
+
+TEST_F(CachesE2E, AUserChangeReachesEveryNodeWithinASecond) {
+  // alice and bob are cached as active users on both nodes.
+  for (auto port : {port_a_, port_b_}) {
+    ASSERT_EQ(me(port, "alice").status, 200);
+    ASSERT_EQ(me(port, "bob").status, 200);
+  }
+
+  // Revoked through node A: refused there at once, and on node B within a second.
+  const auto until = parley::protocol::format_timestamp(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto r = http_request(port_a_, "POST", "/v1/users/alice/revoke_tokens", R"({"before":")" + until + "\"}",
+                        app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_error_envelope(me(port_a_, "alice"), 401, "token_revoked");
+  const auto revoked_on_b = time_until_status([&] { return me(port_b_, "alice"); }, 401);
+  EXPECT_GE(revoked_on_b.count(), 0) << "node B never refused the revoked token";
+  EXPECT_LT(revoked_on_b.count(), 1000) << "node B took " << revoked_on_b.count() << " ms";
+  EXPECT_EQ(me(port_b_, "bob").status, 200) << "only alice was revoked";
+  EXPECT_EQ(http_request(port_b_, "GET", "/v1/me", "", other_.as("alice")).status, 200) << "the other app's alice is untouched";
+
+  // Deactivated through node B: refused on node A within a second; reactivated: accepted again.
+  r = http_request(port_b_, "PATCH", "/v1/users/bob", R"({"deactivated":true})", app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_error_envelope(me(port_b_, "bob"), 401, "unauthenticated");
+  const auto off_on_a = time_until_status([&] { return me(port_a_, "bob"); }, 401);
+  EXPECT_GE(off_on_a.count(), 0) << "node A never refused the deactivated user";
+  EXPECT_LT(off_on_a.count(), 1000) << "node A took " << off_on_a.count() << " ms";
+  r = http_request(port_b_, "PATCH", "/v1/users/bob", R"({"deactivated":false})", app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto on_on_a = time_until_status([&] { return me(port_a_, "bob"); }, 200);
+  EXPECT_GE(on_on_a.count(), 0) << "node A never accepted the reactivated user";
+  EXPECT_LT(on_on_a.count(), 1000) << "node A took " << on_on_a.count() << " ms";
+
+  // App-wide revocation through node A (the other app, whose alice both nodes have cached): node B within a second.
+  ASSERT_EQ(http_request(port_b_, "GET", "/v1/me", "", other_.as("alice")).status, 200);
+  r = http_request(port_a_, "PATCH", "/v1/app", R"({"revoke_tokens_before":")" + until + "\"}", other_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto app_revoked_on_b =
+      time_until_status([&] { return http_request(port_b_, "GET", "/v1/me", "", other_.as("alice")); }, 401);
+  EXPECT_GE(app_revoked_on_b.count(), 0) << "node B never applied the app-wide revocation";
+  EXPECT_LT(app_revoked_on_b.count(), 1000) << "node B took " << app_revoked_on_b.count() << " ms";
 }

@@ -45,8 +45,13 @@ class Authenticator {
   boost::asio::awaitable<std::variant<Identity, protocol::ApiError>> authenticate(const std::string& api_key,
                                                                                    const std::string& token,
                                                                                    Then then = nullptr);
-  /// Drops a cached app (after its secret or revocation changed).
+  /// Drops a cached app on this node (after its secret or revocation changed).
   void invalidate(const std::string& api_key);
+  /// The same here and, through the broadcast hook, on every node (app-wide revocation within 1 s).
+  void invalidate_everywhere(const std::string& api_key);
+  void set_broadcast(std::function<void(const std::string& api_key)> broadcast);
+  /// Drops every cached app on this node (the bus was down: invalidations may have been lost).
+  void invalidate_all();
 
  private:
   boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> find_app(const std::string& api_key);
@@ -61,6 +66,7 @@ class Authenticator {
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;
   std::unordered_map<std::string, CacheEntry> cache_;
+  std::function<void(const std::string&)> broadcast_;
 };
 
 }  // namespace parley::auth

@@ -66,6 +66,7 @@ class RedisBus final : public Bus {
   std::size_t queue_limit_;
 
   mutable std::mutex handler_mutex_;
+  std::mutex transition_mutex_;
   MessageHandler message_handler_;
   StateHandler state_handler_;
 

@@ -47,9 +47,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
             std::string connection_id);
   ~WsSession();
 
-  /// Sends connection.ok (with `me_body`, the user's GET /v1/me body; null for a server), then serves until
-  /// the connection ends.
-  boost::asio::awaitable<void> run(nlohmann::json me_body);
+  /// Registers for drain at once, then serves on its own coroutine (see run()); the caller's coroutine
+  /// (the HTTP connection, the upgrade) may end: an idle WebSocket keeps none of their frames or buffers.
+  void start(nlohmann::json me_body);
   /// Queues a frame; closes with 4008 when the queue is over its bound.
   void send(Frame frame);
   /// Closes after the queued frames (flush) or at once.
@@ -60,6 +60,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
   void on_channel_event(const std::string& key, std::int64_t seq, const realtime::Frame& frame) override;
 
  private:
+  /// Sends connection.ok (with `me_body`, the user's GET /v1/me body; null for a server), then serves until
+  /// the connection ends.
+  boost::asio::awaitable<void> run(nlohmann::json me_body);
   boost::asio::awaitable<void> read_loop();
   boost::asio::awaitable<void> write_loop();
   void handle_text(std::string_view text);
@@ -110,6 +113,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>>, public
 
   boost::beast::websocket::stream<Stream> ws_;
   WsDeps& deps_;
+  std::optional<net::ConnectionRegistration> registration_;  // drain reaches this session (from start())
   auth::Identity identity_;
   std::string connection_id_;
   boost::asio::steady_timer wake_;
