@@ -5,10 +5,12 @@
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/reactions.hpp"
+#include "parley/chat/message_render.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
+#include "parley/storage/history_repository.hpp"
 
 #include <pqxx/pqxx>
 
@@ -122,15 +124,29 @@ Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::stri
   if (auto e = check_channel_name(type, id)) return *e;
   SeqPage bounds;
   if (auto bad = parse_seq_page(query, bounds)) return *bad;
-  pqxx::read_transaction tx(c);
-  auto ch = find_channel(tx, caller.app_id, type, id, false);
-  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
-  if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
-  const std::string where =
-      "m.channel_pk = " + std::to_string(ch->pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)";
-  auto page = message_page(tx, where, type + ":" + id, bounds);
-  attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
-  return Reply{200, std::move(page)};
+  // One statement (its own snapshot): the channel, the reader's role, the page with its reactions.
+  pqxx::nontransaction tx(c);
+  const auto page = storage::read_history(
+      tx, {caller.app_id, type, id, caller.user_id, bounds.before_seq, bounds.after_seq, bounds.limit});
+  if (!page) return ApiError::not_found("no channel " + type + ":" + id);
+  const auto channel_type = load_channel_type(tx, caller.app_id, type);
+  if (!channel_type) return ApiError::not_found("no channel type " + type);
+  const std::string cid = type + ":" + id;
+  if (!is_allowed(channel_type->policy, {caller.server, caller.app_role, page->reader_role}, kReadChannel)) {
+    return ApiError::forbidden(std::string("not allowed to ") + kReadChannel + " in " + cid);
+  }
+  // Rendered straight to text: no JSON tree for what can be hundreds of messages.
+  std::string text = "{\"messages\":[";
+  text.reserve(256 + page->messages.size() * 512);
+  for (std::size_t i = 0; i < page->messages.size(); ++i) {
+    if (i > 0) text.push_back(',');
+    const auto& m = page->messages[i];
+    append_message_json(text, m.row, cid, m.reaction_counts_json, m.own_reactions_json);
+  }
+  text.append("],\"has_more\":").append(page->has_more ? "true" : "false").append("}");
+  Reply reply;
+  reply.text = std::move(text);
+  return reply;
 }
 
 }  // namespace parley::chat

@@ -89,23 +89,23 @@ Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& 
 
 Outcome get_me(pqxx::connection& c, const Caller& caller) {
   if (caller.server) return ApiError::invalid_request("/v1/me needs a user token");
-  pqxx::read_transaction tx(c);
+  pqxx::nontransaction tx(c);  // one statement: its own snapshot
   return Reply{200, read_me(tx, caller.app_id, caller.user_id)};
 }
 
 nlohmann::json read_me(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id) {
+  const auto rows = storage::exec_statement(tx, storage::Statement::me, app_id, user_id);
+  const auto& r = rows[0];  // always one row: the totals, with the user's columns NULL when there is no row
+  const auto total = r[5].as<long long>();
+  const auto channels = r[6].as<int>();
   nlohmann::json me = {{"id", user_id}};
-  const auto u = storage::exec_statement(tx, storage::Statement::me_user, app_id, user_id);
-  if (!u.empty()) {
-    me = {{"id", u[0][0].c_str()},
-          {"name", u[0][1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(u[0][1].c_str())},
-          {"image", u[0][2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(u[0][2].c_str())},
-          {"role", u[0][3].c_str()},
-          {"custom", nlohmann::json::parse(u[0][4].c_str())}};
+  if (!r[0].is_null()) {
+    me = {{"id", r[0].c_str()},
+          {"name", r[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[1].c_str())},
+          {"image", r[2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[2].c_str())},
+          {"role", r[3].c_str()},
+          {"custom", nlohmann::json::parse(r[4].c_str())}};
   }
-  const auto totals = unread_totals(tx, app_id, user_id);
-  const long long total = totals.total_unread_count;
-  const int channels = totals.unread_channels;
   me["total_unread_count"] = total;
   me["unread_channels"] = channels;
   return {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}};

@@ -44,6 +44,7 @@ Response render(const chat::Outcome& outcome) {
     return res;
   }
   const auto& reply = std::get<chat::Reply>(outcome);
+  if (!reply.text.empty()) return json_text_response(static_cast<unsigned>(reply.status), reply.text);
   return json_response(static_cast<unsigned>(reply.status), reply.body);
 }
 

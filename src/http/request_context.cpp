@@ -31,6 +31,14 @@ Response json_response(unsigned status, const nlohmann::json& body) {
   return res;
 }
 
+Response json_text_response(unsigned status, std::string text) {
+  Response res{static_cast<boost::beast::http::status>(status), 11};
+  res.set(boost::beast::http::field::content_type, "application/json");
+  res.body() = std::move(text);
+  res.prepare_payload();
+  return res;
+}
+
 Response error_response(const ApiError& error) {
   return json_response(static_cast<unsigned>(error.status), error.to_json());
 }

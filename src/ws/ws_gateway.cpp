@@ -11,7 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
-#include <pqxx/transaction>
+#include <pqxx/nontransaction>
 
 namespace parley::ws {
 
@@ -54,7 +54,7 @@ asio::awaitable<void> WsGateway::accept(Stream stream, net::UpgradeRequest reque
   // connection.ok's user and unread totals come from the authentication's own database call.
   auto me_body = std::make_shared<nlohmann::json>();
   auto load_me = [me_body](pqxx::connection& c, const auth::Identity& id) {
-    pqxx::read_transaction tx(c);  // the user and the unread totals from one snapshot
+    pqxx::nontransaction tx(c);  // the user and the unread totals: one statement, one snapshot, one round trip
     *me_body = chat::read_me(tx, id.app->id, id.user_id);
   };
   try {
@@ -100,7 +100,8 @@ asio::awaitable<void> WsGateway::accept(Stream stream, net::UpgradeRequest reque
 
 asio::awaitable<void> WsGateway::upgrade(net::PlainStream stream, net::UpgradeRequest request,
                                          const std::string& request_id, const std::string&) {
-  co_await accept(std::move(stream), std::move(request), request_id);
+  net::PlainSocket socket = stream.release_socket();  // the session needs no tcp_stream state
+  co_await accept(std::move(socket), std::move(request), request_id);
 }
 
 asio::awaitable<void> WsGateway::upgrade(net::TlsStream stream, net::UpgradeRequest request,

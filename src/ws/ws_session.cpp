@@ -388,7 +388,7 @@ asio::awaitable<void> WsSession<Stream>::expiry_loop() {
   }
 }
 
-template class WsSession<WriteCoalescer<net::PlainStream>>;
+template class WsSession<WriteCoalescer<net::PlainSocket>>;
 template class WsSession<WriteCoalescer<net::TlsStream>>;
 
 }  // namespace parley::ws

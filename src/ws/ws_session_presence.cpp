@@ -124,7 +124,7 @@ asio::awaitable<void> WsSession<Stream>::op_presence_set(nlohmann::json id, nloh
   template asio::awaitable<void> WsSession<S>::mark_online(nlohmann::json&);                        \
   template asio::awaitable<bool> WsSession<S>::enter_presence();                                    \
   template asio::awaitable<void> WsSession<S>::op_presence_set(nlohmann::json, nlohmann::json);
-PARLEY_WS_PRESENCE_MEMBERS(WriteCoalescer<net::PlainStream>)
+PARLEY_WS_PRESENCE_MEMBERS(WriteCoalescer<net::PlainSocket>)
 PARLEY_WS_PRESENCE_MEMBERS(WriteCoalescer<net::TlsStream>)
 
 }  // namespace parley::ws

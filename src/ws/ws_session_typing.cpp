@@ -131,7 +131,7 @@ void WsSession<Stream>::op_delivered(const nlohmann::json& id, const nlohmann::j
       -> typename std::unordered_map<std::string, Watch>::iterator;                                     \
   template asio::awaitable<void> WsSession<S>::op_typing(nlohmann::json, nlohmann::json, bool);          \
   template void WsSession<S>::op_delivered(const nlohmann::json&, const nlohmann::json&);
-PARLEY_WS_TYPING_MEMBERS(WriteCoalescer<net::PlainStream>)
+PARLEY_WS_TYPING_MEMBERS(WriteCoalescer<net::PlainSocket>)
 PARLEY_WS_TYPING_MEMBERS(WriteCoalescer<net::TlsStream>)
 
 }  // namespace parley::ws

@@ -278,7 +278,7 @@ void WsSession<Stream>::publish_ephemeral(const std::string& cid, nlohmann::json
   template asio::awaitable<void> WsSession<S>::op_send(nlohmann::json, nlohmann::json);                    \
   template asio::awaitable<void> WsSession<S>::op_read(nlohmann::json, nlohmann::json);                    \
   template void WsSession<S>::publish_ephemeral(const std::string&, nlohmann::json);
-PARLEY_WS_WATCH_MEMBERS(WriteCoalescer<net::PlainStream>)
+PARLEY_WS_WATCH_MEMBERS(WriteCoalescer<net::PlainSocket>)
 PARLEY_WS_WATCH_MEMBERS(WriteCoalescer<net::TlsStream>)
 
 }  // namespace parley::ws

@@ -93,6 +93,9 @@ TEST_F(ChatRestE2E, CreateOrGetChannelThenSendAndReadHistory) {
   auto state = call(a_, "bob", "GET", "/v1/channels/messaging/general");
   EXPECT_EQ(state.json()["channel"]["last_seq"], 5);
   EXPECT_EQ(state.json()["messages"].size(), 5u);
+  // The history page (rendered straight to text) and the channel state (a JSON tree) agree field by field.
+  EXPECT_EQ(call(a_, "bob", "GET", "/v1/channels/messaging/general/messages?limit=5").json()["messages"],
+            state.json()["messages"]);
 }
 
 TEST_F(ChatRestE2E, ValidationAndLimitsOfASend) {

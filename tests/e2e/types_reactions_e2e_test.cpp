@@ -245,6 +245,10 @@ TEST_F(TypesReactionsE2E, ReactionsAddRemoveCountOwnAndTakeSeqs) {
   const json state = call(a_, "bob", "GET", "/v1/channels/messaging/r").json();
   EXPECT_EQ(state["messages"][0]["own_reactions"].size(), 1u);
   EXPECT_EQ(state["messages"][0]["reaction_counts"]["like"], 2);
+  // The history page (rendered straight to text) and GET /v1/messages/{id} (a JSON tree) agree field by field.
+  const json bob_list = call(a_, "bob", "GET", "/v1/channels/messaging/r/messages").json();
+  ASSERT_EQ(bob_list["messages"].size(), 1u);
+  EXPECT_EQ(bob_list["messages"][0], as_bob);
   EXPECT_EQ(call(a_, "server", "GET", "/v1/messages/m1").json()["message"]["own_reactions"], json::array());
 
   // enforce_unique replaces the user's other reactions.

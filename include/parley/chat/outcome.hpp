@@ -13,6 +13,8 @@ namespace parley::chat {
 struct Reply {
   int status = 200;
   nlohmann::json body;
+  /// When not empty, the body as JSON text already (hot reads render straight to text); `body` is unused.
+  std::string text{};
 };
 using Outcome = std::variant<Reply, protocol::ApiError>;
 

@@ -36,6 +36,8 @@ struct RequestContext {
 };
 
 Response json_response(unsigned status, const nlohmann::json& body);
+/// A JSON response whose body is already serialized.
+Response json_text_response(unsigned status, std::string text);
 Response error_response(const protocol::ApiError& error);
 
 // Request parsing lives in protocol/ (shared with the WebSocket ops).

@@ -20,6 +20,9 @@ using PlainStream = boost::beast::tcp_stream;
 /// The HTTP request that asked for a WebSocket upgrade.
 using UpgradeRequest = http::Request;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+/// A plain connection once it is a WebSocket: the bare socket, without the state a Beast tcp_stream keeps for
+/// its own timeouts (the WebSocket stream has its own timer).
+using PlainSocket = boost::asio::ip::tcp::socket;
 
 /// Takes over a connection whose request asked for a WebSocket upgrade at /v1/connect.
 class WebSocketUpgrader {

@@ -16,9 +16,11 @@ enum class Statement : std::size_t {
   send_batch,     // every send of a group-commit batch (parley_send_batch)
   insert_events,  // the channel events of a batch, one multi-row insert
   user_auth_state,  // role, deactivation, deletion, revocation of one user ($1 app, $2 user)
-  me_user,          // the user object of GET /v1/me and connection.ok ($1 app, $2 user)
   me_unread,        // per-channel unread counts of one user, capped at 1000 ($1 app, $2 user)
+  me,               // GET /v1/me and connection.ok: the user row (or NULLs) and the unread totals ($1 app, $2 user)
   events_after,     // a channel's events after a seq, for the realtime feeds ($1 app, $2 type, $3 id, $4 seq, $5 limit)
+  history_newest,   // a channel's newest history page with its reader's role (storage::read_history)
+  history_after,    // a history page after a seq
   kCount
 };
 
