@@ -173,10 +173,11 @@ int run_server(const config::Config& config) {
   ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, db, sends, hub, *presence};
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
-  http::SystemStatus status{db,        *bus,           !config.redis_url.empty(), server.draining, metrics,
+  chat::Database database(db);  // what the REST routes and system endpoints run on
+  http::SystemStatus status{database,  *bus,           !config.redis_url.empty(), server.draining, metrics,
                             config.node_id, PARLEY_VERSION, &sends, &hub, presence.get()};
   http::add_system_routes(router, status);
-  http::ChatRouteDeps chat_deps{authenticator, db, sends, hub};
+  http::ChatRouteDeps chat_deps{authenticator, database, sends, hub};
   http::add_chat_routes(router, chat_deps);
 
   net::Listener listener(pool, server);

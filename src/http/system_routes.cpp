@@ -5,7 +5,6 @@
 
 #include "parley/protocol/timestamp.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::http {
 
@@ -24,11 +23,7 @@ boost::asio::awaitable<Response> readyz(const SystemStatus& s) {
     checks["draining"] = true;
   }
   try {
-    auto ping = [](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      tx.exec("SELECT 1");
-    };
-    co_await s.db.run(ping);
+    co_await s.db.ping();
     checks["postgres"] = "ok";
   } catch (const std::exception&) {
     checks["postgres"] = "unreachable";

@@ -1,17 +1,17 @@
 #pragma once
 // REST routes of the chat domain (API.md section 5): thin handlers that
-// authenticate, parse, run one chat operation on the DbPool and render it.
+// authenticate, parse, run one chat operation on the chat Database and render it.
 #include "parley/auth/authenticator.hpp"
 #include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
-#include "parley/storage/db_pool.hpp"
+#include "parley/chat/database.hpp"
 
 namespace parley::http {
 
 /// Outlives the router.
 struct ChatRouteDeps {
   auth::Authenticator& authenticator;
-  storage::DbPool& db;
+  chat::Database& db;
   chat::GroupCommitter& sends;  // message sends go through group commit
   chat::EventPublisher& events;  // committed channel events -> watchers (the realtime Hub)
 };

@@ -1,12 +1,12 @@
 #pragma once
 // GET /healthz, /readyz and /metrics.
 #include "parley/bus/bus.hpp"
+#include "parley/chat/database.hpp"
 #include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
 #include "parley/realtime/hub.hpp"
 #include "parley/realtime/presence.hpp"
 #include "parley/obs/metrics.hpp"
-#include "parley/storage/db_pool.hpp"
 
 #include <atomic>
 #include <string>
@@ -15,7 +15,7 @@ namespace parley::http {
 
 /// What the system endpoints read; everything outlives the router.
 struct SystemStatus {
-  storage::DbPool& db;
+  chat::Database& db;
   bus::Bus& bus;
   bool redis_configured = false;
   const std::atomic<bool>& draining;
