@@ -1,5 +1,7 @@
 #include "parley/chat/store_support.hpp"
 
+#include "parley/storage/statements.hpp"
+
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
@@ -53,17 +55,15 @@ ChannelRow read_channel(const pqxx::row& r) {
 
 std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
                                        const std::string& id, bool for_update) {
-  const auto rows = tx.exec("SELECT " + channel_columns() + " FROM channels WHERE app_id = " + std::to_string(app_id) +
-                            " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id) +
-                            " AND deleted_at IS NULL" + (for_update ? " FOR UPDATE" : ""));
+  const auto rows = storage::exec_statement(
+      tx, for_update ? storage::Statement::find_channel_for_update : storage::Statement::find_channel, app_id, type, id);
   if (rows.empty()) return std::nullopt;
   return read_channel(rows[0]);
 }
 
 std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id) {
   if (user_id.empty()) return {};
-  const auto rows = tx.exec("SELECT role FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
-                            " AND user_id = " + tx.quote(user_id));
+  const auto rows = storage::exec_statement(tx, storage::Statement::member_role, channel_pk, user_id);
   return rows.empty() ? std::string() : std::string(rows[0][0].c_str());
 }
 

@@ -22,6 +22,12 @@ constexpr std::size_t kStatements = static_cast<std::size_t>(Statement::kCount);
   "FROM reactions r WHERE r.app_id = m.app_id AND r.message_id = m.id AND r.user_id = $4), '[]')::text "        \
   "FROM messages m WHERE m.channel_pk = ch.pk AND (m.parent_id IS NULL OR m.show_in_channel) AND m.seq < $5 "
 
+// A live channel's row (chat::read_channel's columns) by app, type and id.
+#define PARLEY_FIND_CHANNEL                                                                                    \
+  "SELECT pk, type, id, name, custom::text, created_by, frozen, cooldown_s, last_seq, parley_ts(created_at), " \
+  "parley_ts(updated_at), parley_ts(last_message_at) FROM channels "                                          \
+  "WHERE app_id = $1 AND type = $2 AND id = $3 AND deleted_at IS NULL"
+
 struct Definition {
   const char* name;
   const char* sql;
@@ -66,6 +72,10 @@ constexpr std::array<Definition, kStatements> kDefinitions = {{
      "WHERE c.app_id = $1 AND c.type = $2 AND c.id = $3 AND e.seq > $4 ORDER BY e.seq LIMIT $5"},
     // A history page in one statement (storage/history_repository.cpp): the channel and the reader's
     // member role, then the page's messages with their reaction counts and the reader's own reactions.
+    // chat::find_channel and chat::member_role: the first reads of most channel operations.
+    {"find_channel", PARLEY_FIND_CHANNEL},
+    {"find_channel_for_update", PARLEY_FIND_CHANNEL " FOR UPDATE"},
+    {"member_role", "SELECT role FROM members WHERE channel_pk = $1 AND user_id = $2"},
     {"history_newest", PARLEY_HISTORY_HEAD "ORDER BY m.seq DESC LIMIT $6) p ON true"},
     {"history_after", PARLEY_HISTORY_HEAD "AND m.seq > $7 ORDER BY m.seq LIMIT $6) p ON true"},
 }};

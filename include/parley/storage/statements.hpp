@@ -19,6 +19,9 @@ enum class Statement : std::size_t {
   me_unread,        // per-channel unread counts of one user, capped at 1000 ($1 app, $2 user)
   me,               // GET /v1/me and connection.ok: the user row (or NULLs) and the unread totals ($1 app, $2 user)
   events_after,     // a channel's events after a seq, for the realtime feeds ($1 app, $2 type, $3 id, $4 seq, $5 limit)
+  find_channel,             // a live channel's row ($1 app, $2 type, $3 id)
+  find_channel_for_update,  // the same, row locked
+  member_role,              // a member's role ($1 channel pk, $2 user)
   history_newest,   // a channel's newest history page with its reader's role (storage::read_history)
   history_after,    // a history page after a seq
   kCount
