@@ -44,8 +44,15 @@ Response render(const chat::Outcome& outcome) {
     return res;
   }
   const auto& reply = std::get<chat::Reply>(outcome);
-  if (!reply.text.empty()) return json_text_response(static_cast<unsigned>(reply.status), reply.text);
+  if (!reply.text.empty()) return json_text_response(static_cast<unsigned>(reply.status), reply.text);  // a copy
   return json_response(static_cast<unsigned>(reply.status), reply.body);
+}
+
+Response render(chat::Outcome&& outcome) {
+  if (auto* reply = std::get_if<chat::Reply>(&outcome); reply != nullptr && !reply->text.empty()) {
+    return json_text_response(static_cast<unsigned>(reply->status), std::move(reply->text));
+  }
+  return render(static_cast<const chat::Outcome&>(outcome));
 }
 
 std::optional<bool> query_flag(const Params& query, const std::string& name, bool def) {

@@ -30,11 +30,12 @@ std::optional<HistoryPage> read_history(pqxx::transaction_base& tx, const Histor
   page.has_more = rows.size() > static_cast<std::size_t>(q.limit);
   const std::size_t n = std::min(rows.size(), static_cast<std::size_t>(q.limit));
   page.messages.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {  // the extra row, if any, is the last: the oldest of a newest page
+  // The extra row, if any, is the last one; a newest page comes from the index newest first.
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = q.after_seq ? k : n - 1 - k;
     const auto& r = rows[static_cast<pqxx::result::size_type>(i)];
     page.messages.push_back({read_message_row(r, kMessageFirst), r[kReactionCounts].c_str(), r[kOwnReactions].c_str()});
   }
-  if (!q.after_seq) std::reverse(page.messages.begin(), page.messages.end());  // newest first from the index
   return page;
 }
 

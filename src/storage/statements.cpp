@@ -22,6 +22,15 @@ constexpr std::size_t kStatements = static_cast<std::size_t>(Statement::kCount);
   "FROM reactions r WHERE r.app_id = m.app_id AND r.message_id = m.id AND r.user_id = $4), '[]')::text "        \
   "FROM messages m WHERE m.channel_pk = ch.pk AND (m.parent_id IS NULL OR m.show_in_channel) AND m.seq < $5 "
 
+// One row per channel of user $2 in app $1 that may have unread messages: its unread count, capped at
+// 1000. Only channels with something above the read mark count; muted and deleted channels do not.
+#define PARLEY_UNREAD_PER_CHANNEL                                                                       \
+  "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.channel_pk = mb.channel_pk "           \
+  "AND m.seq > mb.read_seq AND m.user_id <> $2 AND NOT m.silent AND m.deleted_at IS NULL "               \
+  "AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT 1000) capped) "                                  \
+  "FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = $1 AND mb.user_id = $2 " \
+  "AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq"
+
 // A live channel's row (chat::read_channel's columns) by app, type and id.
 #define PARLEY_FIND_CHANNEL                                                                                    \
   "SELECT pk, type, id, name, custom::text, created_by, frozen, cooldown_s, last_seq, parley_ts(created_at), " \
@@ -51,21 +60,13 @@ constexpr std::array<Definition, kStatements> kDefinitions = {{
     // Only channels with something above the read mark can have unread messages; muted and deleted
     // channels do not count. Same rule as chat::unread_count_sql.
     {"me_unread",
-     "SELECT (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.channel_pk = mb.channel_pk "
-     "AND m.seq > mb.read_seq AND m.user_id <> $2 AND NOT m.silent AND m.deleted_at IS NULL "
-     "AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT 1000) capped) "
-     "FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = $1 AND mb.user_id = $2 "
-     "AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq"},
+     PARLEY_UNREAD_PER_CHANNEL},
     // GET /v1/me and connection.ok in one statement (one snapshot, no transaction around it): the user's
     // row (NULLs when there is none) and the unread totals by the rule of me_unread.
     {"me",
      "SELECT u.id, u.name, u.image, u.role, u.custom::text, t.total, t.channels FROM "
      "(SELECT COALESCE(sum(x.n), 0)::bigint AS total, count(*) FILTER (WHERE x.n > 0) AS channels FROM "
-     "(SELECT (SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.channel_pk = mb.channel_pk "
-     "AND m.seq > mb.read_seq AND m.user_id <> $2 AND NOT m.silent AND m.deleted_at IS NULL "
-     "AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT 1000) capped) AS n "
-     "FROM members mb JOIN channels ch ON ch.pk = mb.channel_pk WHERE mb.app_id = $1 AND mb.user_id = $2 "
-     "AND ch.deleted_at IS NULL AND NOT mb.muted AND ch.last_seq > mb.read_seq) x) t "
+     "(" PARLEY_UNREAD_PER_CHANNEL ") x(n)) t "
      "LEFT JOIN users u ON u.app_id = $1 AND u.id = $2"},
     {"events_after",
      "SELECT e.seq, e.payload::text FROM channel_events e JOIN channels c ON c.pk = e.channel_pk "

@@ -168,3 +168,31 @@ TEST_F(CachesE2E, AUserChangeReachesEveryNodeWithinASecond) {
   EXPECT_GE(app_revoked_on_b.count(), 0) << "node B never applied the app-wide revocation";
   EXPECT_LT(app_revoked_on_b.count(), 1000) << "node B took " << app_revoked_on_b.count() << " ms";
 }
+
+TEST_F(CachesE2E, WhileRedisIsDownARevocationOnOneNodeStillReachesTheOther) {
+  ASSERT_EQ(me(port_b_, "alice").status, 200);  // alice's auth state is cached on node B
+  ASSERT_EQ(metric_of(port_b_, "parley_user_cache_enabled"), 1);
+  redis_.kill();
+  ASSERT_TRUE(eventually([&] { return metric_of(port_b_, "parley_user_cache_enabled") == 0; }))
+      << "node B turns its user cache off when Redis goes away";
+  // Revoked through node A: the invalidation cannot cross without Redis, yet node B refuses at once,
+  // because with its cache off it reads the user's state from PostgreSQL.
+  const auto until = parley::protocol::format_timestamp(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto r = http_request(port_a_, "POST", "/v1/users/alice/revoke_tokens", R"({"before":")" + until + "\"}",
+                        app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_error_envelope(me(port_b_, "alice"), 401, "token_revoked");
+  const auto hits_down = metric_of(port_b_, R"(parley_cache_lookups_total{cache="user_auth_states",result="hit"})");
+  EXPECT_EQ(me(port_b_, "bob").status, 200);
+  EXPECT_EQ(me(port_b_, "bob").status, 200);
+  EXPECT_EQ(metric_of(port_b_, R"(parley_cache_lookups_total{cache="user_auth_states",result="hit"})"), hits_down)
+      << "no lookup is served from the cache while Redis is down";
+
+  redis_.start();  // same port
+  EXPECT_TRUE(eventually([&] { return metric_of(port_b_, "parley_user_cache_enabled") == 1; }, std::chrono::seconds(20)))
+      << "the cache serves again once Redis is back";
+  EXPECT_EQ(me(port_b_, "bob").status, 200);
+  EXPECT_EQ(me(port_b_, "bob").status, 200);
+  EXPECT_GT(metric_of(port_b_, R"(parley_cache_lookups_total{cache="user_auth_states",result="hit"})"), hits_down);
+  expect_error_envelope(me(port_b_, "alice"), 401, "token_revoked");
+}

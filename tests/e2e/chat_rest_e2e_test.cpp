@@ -96,6 +96,18 @@ TEST_F(ChatRestE2E, CreateOrGetChannelThenSendAndReadHistory) {
   // The history page (rendered straight to text) and the channel state (a JSON tree) agree field by field.
   EXPECT_EQ(call(a_, "bob", "GET", "/v1/channels/messaging/general/messages?limit=5").json()["messages"],
             state.json()["messages"]);
+  // Bad and unauthorized history reads get the documented envelope.
+  const std::string history = "/v1/channels/messaging/general/messages";
+  for (const char* bad : {"?limit=0", "?limit=201", "?limit=abc", "?before_seq=x", "?after_seq=-1", "?before_seq=1e3"}) {
+    expect_error_envelope(call(a_, "bob", "GET", history + bad), 400, "invalid_request");
+  }
+  EXPECT_EQ(call(a_, "bob", "GET", history + "?before_seq=9223372036854775807").json()["messages"].size(), 5u);
+  EXPECT_EQ(call(a_, "bob", "GET", history + "?after_seq=9223372036854775807").json()["messages"].size(), 0u);
+  expect_error_envelope(call(a_, "mallory", "GET", history), 403, "forbidden");
+  expect_error_envelope(call(a_, "bob", "GET", "/v1/channels/messaging/nope/messages"), 404, "not_found");
+  expect_error_envelope(call(a_, "bob", "GET", "/v1/channels/messaging/bad%20id/messages"), 400, "invalid_request");
+  expect_error_envelope(http_request(port_, "GET", history, "", {{"X-Api-Key", a_.keys.api_key}}), 401,
+                        "unauthenticated");
 }
 
 TEST_F(ChatRestE2E, ValidationAndLimitsOfASend) {

@@ -31,6 +31,8 @@ chat::Caller caller_of(const auth::Identity& id);
 
 /// A chat Outcome as a response (429 answers get Retry-After from details.retry_after_s).
 Response render(const chat::Outcome& outcome);
+/// The same, moving a reply's pre-rendered text into the response instead of copying it.
+Response render(chat::Outcome&& outcome);
 
 /// Wraps a handler(ctx, Authed&) that needs an authenticated caller.
 template <class F>
@@ -92,7 +94,7 @@ Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
       auto alone = [run, caller = std::get<Authed>(who).caller](pqxx::connection& c) { (*run)(c, caller); };
       co_await deps.db.run(std::move(alone));
     }
-    co_return render(**outcome);
+    co_return render(std::move(**outcome));
   };
 }
 
