@@ -8,7 +8,6 @@
 #include "parley/storage/db_pool.hpp"
 #include "parley/storage/migrator.hpp"
 
-#include <pqxx/pqxx>
 #include <unistd.h>
 
 #include <iostream>
@@ -85,8 +84,8 @@ int cmd_app_create(const std::vector<std::string>& flags) {
   require_database(c);
   const std::string name = extra["name"];
   if (name.empty() || name.size() > 200) throw config::ConfigError("app create needs --name (1 to 200 characters)");
-  pqxx::connection conn(command_database_url(c));
-  pqxx::work tx(conn);
+  storage::Connection conn(command_database_url(c));
+  storage::Tx tx(conn);
   // A fresh key and a 48-byte random secret.
   const storage::NewApp fresh{"app_" + auth::random_hex(8), name, auth::random_hex(12),
                               auth::base64url_encode(auth::random_bytes(48))};
@@ -115,8 +114,8 @@ int cmd_token_create(const std::vector<std::string>& flags) {
     }
     if (exp_s <= 0) throw config::ConfigError("invalid value for --exp-s: expected a positive number of seconds");
   }
-  pqxx::connection conn(command_database_url(c));
-  pqxx::read_transaction tx(conn);
+  storage::Connection conn(command_database_url(c));
+  storage::Tx tx(conn, storage::TxKind::read);
   const auto app = storage::find_app_by_key(tx, key);
   if (!app) {
     std::cerr << "parley: no app has api key " << key << "\n";

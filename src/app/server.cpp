@@ -55,7 +55,7 @@ asio::awaitable<void> prune_events_periodically(storage::DbPool& db, const confi
     if (ec) co_return;
     try {
       const std::uint64_t retention_s = config.event_retention_s;
-      auto prune = [retention_s](pqxx::connection& c) { return chat::prune_events(c, retention_s); };
+      auto prune = [retention_s](chat::Connection& c) { return chat::prune_events(c, retention_s); };
       const std::size_t deleted = co_await db.run(std::move(prune));
       if (deleted > 0) obs::info("channel events pruned", {{"deleted", deleted}});
     } catch (const std::exception& e) {
@@ -170,14 +170,15 @@ int run_server(const config::Config& config) {
       config.redis_url, hub,
       {std::chrono::seconds(config.ws_heartbeat_s), config.ws_max_connections_per_user, config.redis_publish_queue});
   presence->start(pool.at(0));
-  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, db, sends, hub, *presence};
+  chat::Database database(db);     // what the transports and system endpoints run on
+  chat::Services services(database, hub);  // chat operations; what they commit goes to the Hub
+  ws::WsDeps ws_deps{config, metrics, connections, authenticator, config.node_id, services, sends, hub, *presence};
   ws::WsGateway gateway(ws_deps);
   server.websocket = &gateway;
-  chat::Database database(db);  // what the REST routes and system endpoints run on
   http::SystemStatus status{database,  *bus,           !config.redis_url.empty(), server.draining, metrics,
                             config.node_id, PARLEY_VERSION, &sends, &hub, presence.get()};
   http::add_system_routes(router, status);
-  http::ChatRouteDeps chat_deps{authenticator, database, sends, hub};
+  http::ChatRouteDeps chat_deps{authenticator, services, sends};
   http::add_chat_routes(router, chat_deps);
 
   net::Listener listener(pool, server);

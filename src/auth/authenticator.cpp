@@ -5,7 +5,6 @@
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/user_auth_state.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::auth {
 
@@ -61,8 +60,8 @@ boost::asio::awaitable<std::shared_ptr<const storage::AppRecord>> Authenticator:
     if (auto it = cache_.find(api_key); it != cache_.end() && it->second.expires > now) co_return it->second.app;
   }
   // Named, not a temporary: GCC 12 mishandles class-type temporaries inside co_await expressions.
-  auto lookup = [api_key](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+  auto lookup = [api_key](storage::Connection& c) {
+    storage::Tx tx(c, storage::TxKind::read);
     return storage::find_app_by_key(tx, api_key);
   };
   auto record = co_await db_.run(std::move(lookup));
@@ -99,7 +98,7 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
     auto judged = judge_user(std::move(identity), *cached);
     if (std::holds_alternative<ApiError>(judged) || !then) co_return judged;
     // The caller's work is the request's only query.
-    auto work = [accepted = std::get<Identity>(std::move(judged)), then = std::move(then)](pqxx::connection& c)
+    auto work = [accepted = std::get<Identity>(std::move(judged)), then = std::move(then)](storage::Connection& c)
         -> std::variant<Identity, ApiError> {
       then(c, accepted);
       return accepted;
@@ -109,10 +108,10 @@ boost::asio::awaitable<std::variant<Identity, ApiError>> Authenticator::authenti
   // One pool call: the user's auth state (one statement, no transaction around it), then, only for an
   // accepted user, the caller's own work on the same connection.
   const auto generation = users.generation();
-  auto load = [identity, generation, then = std::move(then)](pqxx::connection& c) -> std::variant<Identity, ApiError> {
+  auto load = [identity, generation, then = std::move(then)](storage::Connection& c) -> std::variant<Identity, ApiError> {
     std::optional<storage::UserAuthState> state;
     {
-      pqxx::nontransaction tx(c);
+      storage::Tx tx(c, storage::TxKind::autocommit);
       state = storage::load_user_auth_state(tx, identity.app->id, identity.user_id);
     }
     user_state_cache().store(identity.app->id, identity.user_id, state, generation);

@@ -28,15 +28,15 @@ nlohmann::json render_app(const pqxx::row& r) {
 
 }  // namespace
 
-Outcome get_app(pqxx::connection& c, const Caller& caller) {
+Outcome get_app(Connection& c, const Caller& caller) {
   if (!caller.server) return ApiError::forbidden("only a server token may read app settings");
-  pqxx::read_transaction tx(c);
-  const auto rows = tx.exec("SELECT " + kAppColumns + " FROM apps WHERE id = " + std::to_string(caller.app_id));
+  storage::Tx tx(c, storage::TxKind::read);
+  const auto rows = tx.pq().exec("SELECT " + kAppColumns + " FROM apps WHERE id = " + std::to_string(caller.app_id));
   if (rows.empty()) return ApiError::not_found("no such app");
-  return Reply{200, {{"app", render_app(rows[0])}}};
+  return Reply{Done::ok, {{"app", render_app(rows[0])}}};
 }
 
-Outcome update_app(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& body) {
   if (!caller.server) return ApiError::forbidden("only a server token may change app settings");
   if (!body.is_object() || body.empty()) return ApiError::invalid_request("give the settings to change");
   for (auto it = body.begin(); it != body.end(); ++it) {
@@ -47,17 +47,18 @@ Outcome update_app(pqxx::connection& c, const Caller& caller, const nlohmann::js
   }
   auto before = revocation_time_sql(body, "revoke_tokens_before");
   if (auto* err = std::get_if<ApiError>(&before)) return *err;
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   const auto rows =
-      tx.exec("UPDATE apps SET revoke_tokens_before = " + std::get<std::string>(before) +
+      tx.pq().exec("UPDATE apps SET revoke_tokens_before = " + std::get<std::string>(before) +
               ", updated_at = now() WHERE id = " + std::to_string(caller.app_id) + " RETURNING " + kAppColumns);
   if (rows.empty()) return ApiError::not_found("no such app");
   auto app = render_app(rows[0]);
-  const auto before_row = tx.exec1("SELECT floor(extract(epoch FROM revoke_tokens_before))::bigint FROM apps WHERE id = " +
+  const auto before_row = tx.pq().exec1("SELECT floor(extract(epoch FROM revoke_tokens_before))::bigint FROM apps WHERE id = " +
                                    std::to_string(caller.app_id));
   tx.commit();
-  if (!before_row[0].is_null()) record_access_revoked("", before_row[0].as<std::int64_t>());
-  return Reply{200, {{"app", std::move(app)}}};
+  Changes changes(caller.app_id);
+  if (!before_row[0].is_null()) record_access_revoked(changes, "", before_row[0].as<std::int64_t>());
+  return committed(changes, Done::ok, {{"app", std::move(app)}});
 }
 
 }  // namespace parley::chat

@@ -49,22 +49,22 @@ std::variant<std::string, ApiError> target_member(const Caller& caller, const nl
 }
 
 // Sets one per-member column; no seq (per-member state, like read marks).
-Outcome set_member_state(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome set_member_state(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                          const nlohmann::json& body, const std::string& assignment, const char* what) {
   if (auto e = check_channel_name(type, id)) return *e;
   auto who = target_member(caller, body);
   if (auto* err = std::get_if<ApiError>(&who)) return *err;
   const auto& user = std::get<std::string>(who);
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
-  const auto rows = tx.exec("UPDATE members AS mb SET " + assignment + " WHERE mb.channel_pk = " +
-                            std::to_string(ch->pk) + " AND mb.user_id = " + tx.quote(user) + " RETURNING " +
+  const auto rows = tx.pq().exec("UPDATE members AS mb SET " + assignment + " WHERE mb.channel_pk = " +
+                            std::to_string(ch->pk) + " AND mb.user_id = " + tx.pq().quote(user) + " RETURNING " +
                             kMembershipColumns);
   if (rows.empty()) return ApiError::forbidden(std::string("only members can ") + what + " a channel");
   auto membership = membership_json(rows[0]);
   tx.commit();
-  return Reply{200, {{"cid", ch->json["cid"]}, {"membership", std::move(membership)}}};
+  return Reply{Done::ok, {{"cid", ch->json["cid"]}, {"membership", std::move(membership)}}};
 }
 
 }  // namespace
@@ -74,7 +74,7 @@ std::string distinct_channel_id(const std::vector<std::string>& members) {
   return kDistinctPrefix + member_set_key(set).substr(0, 40);
 }
 
-Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+Outcome create_distinct_channel(Connection& c, const Caller& caller, const std::string& type,
                                 const nlohmann::json& body) {
   if (body.contains("id")) {
     return ApiError::invalid_request("a distinct channel has no id; use PUT /v1/channels/{type}/{id} to name one");
@@ -105,28 +105,28 @@ Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const
   }
   const std::string cid = type + ":" + id;
   const std::string app = std::to_string(caller.app_id);
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
   // The unique (app_id, type, id) makes concurrent creations of one set meet on one row: the
   // loser's insert waits for the winner's commit, then does nothing and reads the winner's row.
-  const auto inserted = tx.exec(
+  const auto inserted = tx.pq().exec(
       "INSERT INTO channels (app_id, type, id, name, custom, created_by, distinct_key) VALUES (" + app + ", " +
-      tx.quote(type) + ", " + tx.quote(id) + ", " +
-      (body.contains("name") ? tx.quote(body["name"].get<std::string>()) : "NULL") + ", " +
-      (body.contains("custom") ? tx.quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
-      (caller.server ? "NULL" : tx.quote(caller.user_id)) + ", " + tx.quote(key) +
+      tx.pq().quote(type) + ", " + tx.pq().quote(id) + ", " +
+      (body.contains("name") ? tx.pq().quote(body["name"].get<std::string>()) : "NULL") + ", " +
+      (body.contains("custom") ? tx.pq().quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
+      (caller.server ? "NULL" : tx.pq().quote(caller.user_id)) + ", " + tx.pq().quote(key) +
       ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
   const bool created = !inserted.empty();
   if (created) {
     const std::string pk = inserted[0][0].c_str();
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;
-      tx.exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" + pk + ", " + app + ", " +
-              tx.quote(m) + ", " + (owner ? "'owner'" : "'member'") + ")");
+      tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" + pk + ", " + app + ", " +
+              tx.pq().quote(m) + ", " + (owner ? "'owner'" : "'member'") + ")");
     }
   } else {
-    const auto existing = tx.exec1("SELECT distinct_key, deleted_at IS NOT NULL FROM channels WHERE app_id = " + app +
-                                   " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id));
+    const auto existing = tx.pq().exec1("SELECT distinct_key, deleted_at IS NOT NULL FROM channels WHERE app_id = " + app +
+                                   " AND type = " + tx.pq().quote(type) + " AND id = " + tx.pq().quote(id));
     if (existing[1].as<bool>()) {
       return ApiError::conflict("channel " + cid + " was deleted; a deleted channel is not re-created " +
                                 "(a server token can purge it with DELETE ?hard=true)");
@@ -141,6 +141,7 @@ Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const
     if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   }
   auto state = std::move(channel_states(tx, {*ch}).front());
+  Changes changes(caller.app_id);
   if (created) {  // notification.added_to_channel to each member but the creator, after the commit
     std::vector<nlohmann::json> added;
     for (const auto& m : members) {
@@ -148,79 +149,81 @@ Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const
       added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
                        {"created_at", ch->json["created_at"]}});
     }
-    notify_added_to_channel(ch->json, added, caller.user_id);
+    notify_added_to_channel(changes, ch->json, added, caller.user_id);
   }
   tx.commit();
-  return Reply{created ? 201 : 200, std::move(state)};
+  return committed(changes, created ? Done::created : Done::ok, std::move(state));
 }
 
-Outcome delete_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome delete_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                        bool hard) {
   if (auto e = check_channel_name(type, id)) return *e;
   const std::string cid = type + ":" + id;
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) {
     // The one thing left to do with a soft-deleted channel: a server purges it, which frees its id.
     if (hard && caller.server) {
-      const auto purged = tx.exec("DELETE FROM channels WHERE app_id = " + std::to_string(caller.app_id) +
-                                  " AND type = " + tx.quote(type) + " AND id = " + tx.quote(id) +
+      const auto purged = tx.pq().exec("DELETE FROM channels WHERE app_id = " + std::to_string(caller.app_id) +
+                                  " AND type = " + tx.pq().quote(type) + " AND id = " + tx.pq().quote(id) +
                                   " AND deleted_at IS NOT NULL RETURNING " + ts("deleted_at"));
       if (!purged.empty()) {
         const nlohmann::json channel = {{"cid", cid}, {"type", type}, {"id", id}, {"deleted_at", purged[0][0].c_str()}};
         tx.commit();
-        return Reply{200, {{"channel", channel}, {"hard_delete", true}}};
+        return Reply{Done::ok, {{"channel", channel}, {"hard_delete", true}}};
       }
     }
     return ApiError::not_found("no channel " + cid);
   }
   if (auto denied = authorize(tx, caller, type, *ch, "delete_channel")) return *denied;
   auto channel = ch->json;
+  Changes changes(caller.app_id);
   if (hard) {
     // Members, messages and the event log go with the row (ON DELETE CASCADE).
     channel["deleted_at"] = now_ts(tx);
-    tx.exec("DELETE FROM channels WHERE pk = " + std::to_string(ch->pk));
+    tx.pq().exec("DELETE FROM channels WHERE pk = " + std::to_string(ch->pk));
   } else {
     const auto seq = next_seq(tx, ch->pk);
-    const auto row = tx.exec1("UPDATE channels SET deleted_at = now(), updated_at = now() WHERE pk = " +
+    const auto row = tx.pq().exec1("UPDATE channels SET deleted_at = now(), updated_at = now() WHERE pk = " +
                               std::to_string(ch->pk) + " RETURNING " + ts("deleted_at"));
     channel["deleted_at"] = row[0].c_str();
     channel["updated_at"] = row[0].c_str();
     channel["last_seq"] = seq;
-    append_event(tx, ch->pk, seq, "channel.deleted",
+    append_event(tx, changes, ch->pk, seq, "channel.deleted",
                  {{"type", "channel.deleted"}, {"cid", cid}, {"seq", seq}, {"channel", channel},
                   {"created_at", channel["deleted_at"]}});
   }
   tx.commit();
-  return Reply{200, {{"channel", std::move(channel)}, {"hard_delete", hard}}};
+  return committed(changes, Done::ok, {{"channel", std::move(channel)}, {"hard_delete", hard}});
 }
 
-Outcome truncate_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome truncate_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                          const nlohmann::json& body) {
   if (auto e = check_channel_name(type, id)) return *e;
   if (!body.empty()) return ApiError::invalid_request("truncate takes no fields (send {} or no body)");
   const std::string cid = type + ":" + id;
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + cid);
   if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
   const std::string pk = std::to_string(ch->pk);
-  const auto removed = tx.exec("DELETE FROM messages WHERE channel_pk = " + pk).affected_rows();
+  const auto removed = tx.pq().exec("DELETE FROM messages WHERE channel_pk = " + pk).affected_rows();
   // The removed content must not stay readable through the event log either.
-  tx.exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
+  tx.pq().exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
           "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
           pk + " AND payload ? 'message'");
   const auto seq = next_seq(tx, ch->pk);
-  tx.exec("UPDATE channels SET updated_at = now() WHERE pk = " + pk);
+  tx.pq().exec("UPDATE channels SET updated_at = now() WHERE pk = " + pk);
   auto updated = find_channel(tx, caller.app_id, type, id, false);
-  append_event(tx, ch->pk, seq, "channel.truncated",
+  Changes changes(caller.app_id);
+  append_event(tx, changes, ch->pk, seq, "channel.truncated",
                {{"type", "channel.truncated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
                 {"created_at", updated->json["updated_at"]}});
   tx.commit();
-  return Reply{200, {{"channel", updated->json}, {"removed_messages", removed}}};
+  return committed(changes, Done::ok, {{"channel", updated->json}, {"removed_messages", removed}});
 }
 
-Outcome set_channel_hidden(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome set_channel_hidden(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                            const nlohmann::json& body, bool hidden) {
   // Hidden until a message with a seq above the channel's last_seq of now arrives.
   const std::string assignment =
@@ -228,7 +231,7 @@ Outcome set_channel_hidden(pqxx::connection& c, const Caller& caller, const std:
   return set_member_state(c, caller, type, id, body, assignment, hidden ? "hide" : "show");
 }
 
-Outcome set_channel_muted(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome set_channel_muted(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                           const nlohmann::json& body, bool muted) {
   return set_member_state(c, caller, type, id, body, muted ? "muted = true" : "muted = false",
                           muted ? "mute" : "unmute");

@@ -68,7 +68,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> decode_cursor(const std::st
 }
 
 // reaction_counts and the listing user's own_reactions of every message of the page, in one query.
-void attach_state_reactions(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id,
+void attach_state_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id,
                             std::vector<nlohmann::json>& states) {
   nlohmann::json all = nlohmann::json::array();
   for (auto& s : states) {
@@ -92,7 +92,7 @@ nlohmann::json membership_json(const pqxx::row& r, int offset) {
           {"created_at", at(3).c_str()},   {"muted", at(4).as<bool>()}, {"hidden", at(5).as<bool>()}};
 }
 
-std::vector<nlohmann::json> channel_states(pqxx::transaction_base& tx, const std::vector<ChannelRow>& channels) {
+std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels) {
   std::vector<nlohmann::json> states;
   if (channels.empty()) return states;
   std::unordered_map<std::int64_t, std::size_t> index;
@@ -105,7 +105,7 @@ std::vector<nlohmann::json> channel_states(pqxx::transaction_base& tx, const std
   }
   const std::string pks = pk_array(channels);
   // The first 100 members of each channel, oldest first (as channel_store's state).
-  const auto members = tx.exec("SELECT channel_pk, user_id, role, read_seq, " + ts("created_at") +
+  const auto members = tx.pq().exec("SELECT channel_pk, user_id, role, read_seq, " + ts("created_at") +
                                " FROM (SELECT mm.*, row_number() OVER (PARTITION BY mm.channel_pk ORDER BY "
                                "mm.created_at, mm.user_id) AS rn FROM members mm WHERE mm.channel_pk = ANY(" +
                                pks + ")) ranked WHERE rn <= " + std::to_string(kStateMembers) +
@@ -116,7 +116,7 @@ std::vector<nlohmann::json> channel_states(pqxx::transaction_base& tx, const std
     s["read"].push_back({{"user_id", r[1].c_str()}, {"last_read_seq", r[3].as<std::int64_t>()}});
   }
   // The last 25 messages of each channel view: one index range scan per channel, newest first.
-  const auto messages = tx.exec("SELECT last.* FROM unnest(" + pks +
+  const auto messages = tx.pq().exec("SELECT last.* FROM unnest(" + pks +
                                 ") AS p(pk) CROSS JOIN LATERAL (SELECT " + kMessageColumns +
                                 ", m.channel_pk AS in_channel FROM messages m WHERE m.channel_pk = p.pk AND "
                                 "(m.parent_id IS NULL OR m.show_in_channel) ORDER BY m.seq DESC LIMIT " +
@@ -133,7 +133,7 @@ std::vector<nlohmann::json> channel_states(pqxx::transaction_base& tx, const std
   return states;
 }
 
-Outcome list_channels(pqxx::connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
+Outcome list_channels(Connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
   std::optional<ApiError> bad;
   const int limit = parse_limit(query, kChannelListDefault, kChannelListMax, bad);
   if (bad) return *bad;
@@ -171,21 +171,21 @@ Outcome list_channels(pqxx::connection& c, const Caller& caller, const std::map<
     if (!after) return ApiError::invalid_request("next is not a cursor of this list");
   }
 
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   const std::string app = std::to_string(caller.app_id);
-  const std::string u = tx.quote(user);
+  const std::string u = tx.pq().quote(user);
   // Channels without messages sort by their creation time under last_message_at.
   const std::string key = sort == 'c' ? "c.created_at" : "COALESCE(c.last_message_at, c.created_at)";
   const std::string key_us = "(extract(epoch FROM " + key + ") * 1000000)::bigint";
   std::string where = "mb.app_id = " + app + " AND mb.user_id = " + u + " AND c.app_id = " + app +
                       " AND c.deleted_at IS NULL AND NOT " + kHiddenNow;
-  if (!type.empty()) where += " AND c.type = " + tx.quote(type);
+  if (!type.empty()) where += " AND c.type = " + tx.pq().quote(type);
   if (after) {
     where += " AND (" + key_us + ", c.pk) < (" + std::to_string(after->first) + ", " + std::to_string(after->second) +
              ")";
   }
   // The page first, then the unread counts of that page only (each bounded by kUnreadCap).
-  const auto rows = tx.exec("SELECT page.*, " + unread_count_sql("page.pk", "page.read_seq", u) + " FROM (SELECT " +
+  const auto rows = tx.pq().exec("SELECT page.*, " + unread_count_sql("page.pk", "page.read_seq", u) + " FROM (SELECT " +
                             channel_columns("c") + ", " + key_us + " AS sort_us, " + kMembershipColumns +
                             " FROM members mb JOIN channels c ON c.pk = mb.channel_pk WHERE " + where + " ORDER BY " +
                             key_us + " DESC, c.pk DESC LIMIT " + std::to_string(limit + 1) + ") page");
@@ -208,7 +208,7 @@ Outcome list_channels(pqxx::connection& c, const Caller& caller, const std::map<
     const auto& last = rows[static_cast<std::size_t>(limit) - 1];
     next = encode_cursor(sort, last[kSortCol].as<std::int64_t>(), last[0].as<std::int64_t>());
   }
-  return Reply{200, {{"channels", std::move(channels)}, {"next", std::move(next)}}};
+  return Reply{Done::ok, {{"channels", std::move(channels)}, {"next", std::move(next)}}};
 }
 
 }  // namespace parley::chat

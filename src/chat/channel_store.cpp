@@ -22,18 +22,18 @@ namespace {
 using protocol::ApiError;
 constexpr int kStateMessages = 25;
 
-nlohmann::json channel_state(pqxx::transaction_base& tx, const ChannelRow& ch) {
+nlohmann::json channel_state(storage::Tx& tx, const ChannelRow& ch) {
   const auto cid = ch.json["cid"].get<std::string>();
   nlohmann::json members = nlohmann::json::array();
   nlohmann::json read = nlohmann::json::array();
-  for (const auto& r : tx.exec("SELECT user_id, role, read_seq, " + ts("created_at") +
+  for (const auto& r : tx.pq().exec("SELECT user_id, role, read_seq, " + ts("created_at") +
                                " FROM members WHERE channel_pk = " + std::to_string(ch.pk) +
                                " ORDER BY created_at, user_id LIMIT 100")) {
     members.push_back({{"user_id", r[0].c_str()}, {"role", r[1].c_str()}, {"created_at", r[3].c_str()}});
     read.push_back({{"user_id", r[0].c_str()}, {"last_read_seq", r[2].as<std::int64_t>()}});
   }
   nlohmann::json messages = nlohmann::json::array();
-  const auto rows = tx.exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " +
+  const auto rows = tx.pq().exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " +
                             std::to_string(ch.pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)" +
                             " ORDER BY m.seq DESC LIMIT " + std::to_string(kStateMessages) + ") last ORDER BY seq");
   for (const auto& r : rows) messages.push_back(read_message(r, cid));
@@ -42,7 +42,7 @@ nlohmann::json channel_state(pqxx::transaction_base& tx, const ChannelRow& ch) {
 
 }  // namespace
 
-Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::string& type,
                               const std::string& id, const nlohmann::json& body) {
   if (auto e = check_channel_name(type, id)) return *e;
   std::vector<std::string> members;
@@ -61,52 +61,53 @@ Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const s
   if (!caller.server) {
     if (std::find(members.begin(), members.end(), caller.user_id) == members.end()) members.push_back(caller.user_id);
   }
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
   const std::string app = std::to_string(caller.app_id);
-  const auto inserted = tx.exec(
-      "INSERT INTO channels (app_id, type, id, name, custom, created_by) VALUES (" + app + ", " + tx.quote(type) + ", " +
-      tx.quote(id) + ", " + (body.contains("name") ? tx.quote(body["name"].get<std::string>()) : "NULL") + ", " +
-      (body.contains("custom") ? tx.quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
-      (caller.server ? "NULL" : tx.quote(caller.user_id)) + ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
+  const auto inserted = tx.pq().exec(
+      "INSERT INTO channels (app_id, type, id, name, custom, created_by) VALUES (" + app + ", " + tx.pq().quote(type) + ", " +
+      tx.pq().quote(id) + ", " + (body.contains("name") ? tx.pq().quote(body["name"].get<std::string>()) : "NULL") + ", " +
+      (body.contains("custom") ? tx.pq().quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
+      (caller.server ? "NULL" : tx.pq().quote(caller.user_id)) + ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
   const bool created = !inserted.empty();
+  Changes changes(caller.app_id);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
   if (created) {
     std::vector<nlohmann::json> added;
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;
-      const auto rows = tx.exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" +
-                                std::to_string(ch->pk) + ", " + app + ", " + tx.quote(m) + ", " +
+      const auto rows = tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" +
+                                std::to_string(ch->pk) + ", " + app + ", " + tx.pq().quote(m) + ", " +
                                 (owner ? "'owner'" : "'member'") + ") ON CONFLICT DO NOTHING RETURNING user_id");
       if (rows.empty()) continue;  // listed twice
       added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
                        {"created_at", ch->json["created_at"]}});
     }
-    notify_added_to_channel(ch->json, added, caller.user_id);  // the creator is not notified
+    notify_added_to_channel(changes, ch->json, added, caller.user_id);  // the creator is not notified
   } else if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) {
     return *denied;
   }
   auto state = channel_state(tx, *ch);
   attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
   tx.commit();
-  return Reply{created ? 201 : 200, std::move(state)};
+  return committed(changes, created ? Done::created : Done::ok, std::move(state));
 }
 
-Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id) {
+Outcome get_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id) {
   if (auto e = check_channel_name(type, id)) return *e;
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   return read_channel_state(tx, caller, type, id);
 }
 
-Outcome read_channel_state(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+Outcome read_channel_state(storage::Tx& tx, const Caller& caller, const std::string& type,
                            const std::string& id) {
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   auto state = channel_state(tx, *ch);
   attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
-  return Reply{200, std::move(state)};
+  return Reply{Done::ok, std::move(state)};
 }
 
 std::variant<MessageDraft, ApiError> prepare_send(const Caller& caller, const std::string& type, const std::string& id,
@@ -119,13 +120,13 @@ std::variant<MessageDraft, ApiError> prepare_send(const Caller& caller, const st
   return draft;
 }
 
-Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome list_messages(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                       const std::map<std::string, std::string>& query) {
   if (auto e = check_channel_name(type, id)) return *e;
   SeqPage bounds;
   if (auto bad = parse_seq_page(query, bounds)) return *bad;
   // One statement (its own snapshot): the channel, the reader's role, the page with its reactions.
-  pqxx::nontransaction tx(c);
+  storage::Tx tx(c, storage::TxKind::autocommit);
   const auto page = storage::read_history(
       tx, {caller.app_id, type, id, caller.user_id, bounds.before_seq, bounds.after_seq, bounds.limit});
   if (!page) return ApiError::not_found("no channel " + type + ":" + id);

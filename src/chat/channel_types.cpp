@@ -138,14 +138,14 @@ std::optional<ApiError> server_only(const Caller& caller) {
 
 }  // namespace
 
-std::shared_ptr<const ChannelTypeConfig> load_channel_type(pqxx::transaction_base& tx, std::int64_t app_id,
+std::shared_ptr<const ChannelTypeConfig> load_channel_type(storage::Tx& tx, std::int64_t app_id,
                                                            const std::string& name) {
   auto& cache = channel_type_cache();
   if (auto hit = cache.lookup(app_id, name)) return *hit;
   const auto generation = cache.generation();
   std::shared_ptr<const ChannelTypeConfig> config;
-  const auto rows = tx.exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " +
-                            std::to_string(app_id) + " AND name = " + tx.quote(name));
+  const auto rows = tx.pq().exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " +
+                            std::to_string(app_id) + " AND name = " + tx.pq().quote(name));
   if (!rows.empty()) {
     config = std::make_shared<const ChannelTypeConfig>(
         from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>()));
@@ -156,12 +156,12 @@ std::shared_ptr<const ChannelTypeConfig> load_channel_type(pqxx::transaction_bas
   return config;
 }
 
-std::optional<ApiError> check_channel_type(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& name) {
+std::optional<ApiError> check_channel_type(storage::Tx& tx, std::int64_t app_id, const std::string& name) {
   if (!load_channel_type(tx, app_id, name)) return ApiError::not_found("no channel type " + name);
   return std::nullopt;
 }
 
-std::optional<ApiError> check_message_switches(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+std::optional<ApiError> check_message_switches(storage::Tx& tx, std::int64_t app_id, const std::string& type,
                                                const std::string& text, bool reply) {
   const auto t = load_channel_type(tx, app_id, type);
   if (!t) return ApiError::not_found("no channel type " + type);
@@ -182,7 +182,7 @@ std::optional<ApiError> message_switch_refusal(const ChannelTypeConfig& t, const
   return std::nullopt;
 }
 
-std::optional<ApiError> check_switch_on(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+std::optional<ApiError> check_switch_on(storage::Tx& tx, std::int64_t app_id, const std::string& type,
                                         const char* name) {
   const auto t = load_channel_type(tx, app_id, type);
   if (!t) return ApiError::not_found("no channel type " + type);
@@ -191,7 +191,7 @@ std::optional<ApiError> check_switch_on(pqxx::transaction_base& tx, std::int64_t
                                    {{"switch", name}});
 }
 
-Outcome create_channel_type(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+Outcome create_channel_type(Connection& c, const Caller& caller, const nlohmann::json& body) {
   if (auto e = server_only(caller)) return *e;
   if (!body.is_object() || !body.contains("name") || !body["name"].is_string() ||
       !protocol::is_valid_channel_type(body["name"].get_ref<const std::string&>())) {
@@ -204,78 +204,78 @@ Outcome create_channel_type(pqxx::connection& c, const Caller& caller, const nlo
   t.built_in = false;
   if (auto e = apply_body(body, true, t)) return *e;
   if (builtin_channel_type(name) != nullptr) return ApiError::conflict("channel type " + name + " already exists");
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   const std::string app = std::to_string(caller.app_id);
   const auto count =
-      tx.exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0].as<std::size_t>();
+      tx.pq().exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0].as<std::size_t>();
   if (count >= kMaxCustomTypes) {
     return ApiError::invalid_request("an app has at most 50 custom channel types",
                                      {{"limit", "channel_types"}, {"max", kMaxCustomTypes}});
   }
   const auto rows =
-      tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
-              tx.quote(name) + ", false, " + tx.quote(grants_json(t.policy).dump()) + "::jsonb, " +
-              tx.quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " + kTypeColumns);
+      tx.pq().exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
+              tx.pq().quote(name) + ", false, " + tx.pq().quote(grants_json(t.policy).dump()) + "::jsonb, " +
+              tx.pq().quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " + kTypeColumns);
   if (rows.empty()) return ApiError::conflict("channel type " + name + " already exists");
   auto j = row_json(rows[0]);
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
-  return Reply{201, {{"channel_type", std::move(j)}}};
+  return Reply{Done::created, {{"channel_type", std::move(j)}}};
 }
 
-Outcome update_channel_type(pqxx::connection& c, const Caller& caller, const std::string& name,
+Outcome update_channel_type(Connection& c, const Caller& caller, const std::string& name,
                             const nlohmann::json& body) {
   if (auto e = server_only(caller)) return *e;
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
   if (!body.is_object() || body.empty()) return ApiError::invalid_request("give grants and/or switches to change");
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   const std::string app = std::to_string(caller.app_id);
   if (const auto* b = builtin_channel_type(name)) {
     // The first PATCH of a built-in stores this app's override, starting from the built-in.
     const auto base = builtin_config(*b);
-    tx.exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
-            tx.quote(name) + ", true, " + tx.quote(grants_json(base.policy).dump()) + "::jsonb, " +
-            tx.quote(base.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING");
+    tx.pq().exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
+            tx.pq().quote(name) + ", true, " + tx.pq().quote(grants_json(base.policy).dump()) + "::jsonb, " +
+            tx.pq().quote(base.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING");
   }
-  const auto rows = tx.exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " + app +
-                            " AND name = " + tx.quote(name) + " FOR UPDATE");
+  const auto rows = tx.pq().exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " + app +
+                            " AND name = " + tx.pq().quote(name) + " FOR UPDATE");
   if (rows.empty()) return ApiError::not_found("no channel type " + name);
   auto t = from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>());
   if (auto e = apply_body(body, false, t)) return *e;
-  const auto updated = tx.exec1("UPDATE channel_types SET grants = " + tx.quote(grants_json(t.policy).dump()) +
-                                "::jsonb, switches = " + tx.quote(t.switches.dump()) +
-                                "::jsonb, updated_at = now() WHERE app_id = " + app + " AND name = " + tx.quote(name) +
+  const auto updated = tx.pq().exec1("UPDATE channel_types SET grants = " + tx.pq().quote(grants_json(t.policy).dump()) +
+                                "::jsonb, switches = " + tx.pq().quote(t.switches.dump()) +
+                                "::jsonb, updated_at = now() WHERE app_id = " + app + " AND name = " + tx.pq().quote(name) +
                                 " RETURNING " + kTypeColumns);
   auto j = row_json(updated);
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
-  return Reply{200, {{"channel_type", std::move(j)}}};
+  return Reply{Done::ok, {{"channel_type", std::move(j)}}};
 }
 
-Outcome get_channel_type(pqxx::connection& c, const Caller& caller, const std::string& name) {
+Outcome get_channel_type(Connection& c, const Caller& caller, const std::string& name) {
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   const auto rows =
-      tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " + std::to_string(caller.app_id) +
-              " AND name = " + tx.quote(name));
-  if (!rows.empty()) return Reply{200, {{"channel_type", row_json(rows[0])}}};
+      tx.pq().exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " + std::to_string(caller.app_id) +
+              " AND name = " + tx.pq().quote(name));
+  if (!rows.empty()) return Reply{Done::ok, {{"channel_type", row_json(rows[0])}}};
   if (const auto* b = builtin_channel_type(name)) {
-    return Reply{200, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};
+    return Reply{Done::ok, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};
   }
   return ApiError::not_found("no channel type " + name);
 }
 
-Outcome list_channel_types(pqxx::connection& c, const Caller& caller) {
-  pqxx::read_transaction tx(c);
+Outcome list_channel_types(Connection& c, const Caller& caller) {
+  storage::Tx tx(c, storage::TxKind::read);
   nlohmann::json types = nlohmann::json::object();
   for (const char* b : {"messaging", "livestream"}) {
     types[b] = type_json(builtin_config(*builtin_channel_type(b)), nullptr, nullptr);
   }
-  for (const auto& r : tx.exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
+  for (const auto& r : tx.pq().exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
                                std::to_string(caller.app_id) + " ORDER BY name")) {
     types[r[0].c_str()] = row_json(r);
   }
-  return Reply{200, {{"channel_types", std::move(types)}}};
+  return Reply{Done::ok, {{"channel_types", std::move(types)}}};
 }
 
 }  // namespace parley::chat

@@ -1,14 +1,10 @@
 #include "parley/chat/database.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::chat {
 
 boost::asio::awaitable<void> Database::ping() {
-  auto select_one = [](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    tx.exec("SELECT 1");
-  };
+  auto select_one = [](storage::Connection& c) { storage::ping(c); };
   co_await pool_.run(std::move(select_one));
 }
 

@@ -13,9 +13,6 @@ using protocol::ApiError;
 
 namespace {
 
-// Read-only and REPEATABLE READ: every statement sees the same snapshot (READ COMMITTED would not).
-using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>;
-
 constexpr int kDefaultEvents = 100;
 constexpr int kMaxEvents = 1000;
 // Arbitrary, fixed: the advisory lock that lets one node prune at a time.
@@ -28,7 +25,7 @@ ApiError gone(const std::string& cid, std::int64_t after, std::int64_t oldest) {
 }
 
 // The events of one channel after `after`, or why not.
-Outcome read_events(pqxx::transaction_base& tx, const Caller& caller, const std::string& type, const std::string& id,
+Outcome read_events(storage::Tx& tx, const Caller& caller, const std::string& type, const std::string& id,
                     std::int64_t after, int limit) {
   if (auto e = check_channel_name(type, id)) return *e;
   auto ch = find_channel(tx, caller.app_id, type, id, false);
@@ -38,33 +35,33 @@ Outcome read_events(pqxx::transaction_base& tx, const Caller& caller, const std:
   const std::int64_t last_seq = ch->json["last_seq"].get<std::int64_t>();
   const std::string pk = std::to_string(ch->pk);
   if (after < last_seq) {
-    const auto oldest = tx.exec1("SELECT min(seq) FROM channel_events WHERE channel_pk = " + pk)[0];
+    const auto oldest = tx.pq().exec1("SELECT min(seq) FROM channel_events WHERE channel_pk = " + pk)[0];
     const std::int64_t first = oldest.is_null() ? last_seq + 1 : oldest.as<std::int64_t>();
     if (after < first - 1) return gone(cid, after, first);
   }
-  const auto rows = tx.exec("SELECT payload::text FROM channel_events WHERE channel_pk = " + pk + " AND seq > " +
+  const auto rows = tx.pq().exec("SELECT payload::text FROM channel_events WHERE channel_pk = " + pk + " AND seq > " +
                             std::to_string(after) + " ORDER BY seq LIMIT " + std::to_string(limit + 1));
   nlohmann::json events = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
     events.push_back(nlohmann::json::parse(rows[i][0].c_str()));
   }
-  return Reply{200, {{"events", std::move(events)}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
+  return Reply{Done::ok, {{"events", std::move(events)}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
 }
 
 }  // namespace
 
-Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome list_events(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                     const std::map<std::string, std::string>& query) {
   std::optional<ApiError> bad;
   const auto after = parse_seq(query, "after_seq", bad);
   const int limit = parse_limit(query, kDefaultEvents, kMaxEvents, bad);
   if (bad) return *bad;
   if (!after) return ApiError::invalid_request("after_seq is required");
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   return read_events(tx, caller, type, id, *after, limit);
 }
 
-Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+Outcome sync_events(Connection& c, const Caller& caller, const nlohmann::json& body) {
   if (!body.contains("channels") || !body["channels"].is_object() || body["channels"].empty()) {
     return ApiError::invalid_request("channels must be an object {cid: after_seq} with at least one channel");
   }
@@ -89,7 +86,7 @@ Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::j
     const auto colon = cid.find(':');
     if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
   }
-  Snapshot tx(c);  // one snapshot for every channel
+  storage::Tx tx(c, storage::TxKind::snapshot);  // one snapshot for every channel (REPEATABLE READ)
   nlohmann::json channels = nlohmann::json::object();
   for (const auto& [cid, after] : wanted.items()) {
     const auto colon = cid.find(':');
@@ -100,17 +97,17 @@ Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::j
       channels[cid] = std::move(std::get<Reply>(outcome).body);
     }
   }
-  return Reply{200, {{"channels", std::move(channels)}}};
+  return Reply{Done::ok, {{"channels", std::move(channels)}}};
 }
 
-Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::string& cid,
+Outcome watch_channel(Connection& c, const Caller& caller, const std::string& cid,
                       std::optional<std::int64_t> after) {
   const auto colon = cid.find(':');
   if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
   const std::string type = cid.substr(0, colon);
   const std::string id = cid.substr(colon + 1);
   if (auto e = check_channel_name(type, id)) return *e;
-  Snapshot tx(c);  // state and replay from one snapshot
+  storage::Tx tx(c, storage::TxKind::snapshot);  // state and replay from one snapshot
   auto state = read_channel_state(tx, caller, type, id);
   if (auto* err = std::get_if<ApiError>(&state)) return *err;
   auto& body = std::get<Reply>(state).body;
@@ -131,15 +128,15 @@ Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::stri
     }
   }
   result["state"] = std::move(body);
-  return Reply{200, std::move(result)};
+  return Reply{Done::ok, std::move(result)};
 }
 
-std::size_t prune_events(pqxx::connection& c, std::uint64_t retention_s) {
+std::size_t prune_events(Connection& c, std::uint64_t retention_s) {
   if (retention_s == 0) return 0;
-  pqxx::work tx(c);
-  if (!tx.exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPruneLockKey) + ")")[0].as<bool>()) return 0;
+  storage::Tx tx(c);
+  if (!tx.pq().exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPruneLockKey) + ")")[0].as<bool>()) return 0;
   // Per channel, everything up to the newest seq that is past the retention: a prefix, never a hole.
-  const auto deleted = tx.exec(
+  const auto deleted = tx.pq().exec(
       "DELETE FROM channel_events e USING (SELECT channel_pk, max(seq) AS upto FROM channel_events "
       "WHERE created_at < now() - interval '1 second' * " +
       std::to_string(retention_s) +

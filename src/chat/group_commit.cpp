@@ -53,7 +53,7 @@ bool GroupCommitter::enqueue(std::unique_ptr<Pending>& p) {
 asio::awaitable<void> GroupCommitter::run_on_pool() {
   std::exception_ptr error;
   try {
-    auto work = [this](pqxx::connection& c) { drain(c); };
+    auto work = [this](Connection& c) { drain(c); };
     co_await db_.run(std::move(work));
   } catch (...) {
     // The pool refused the call (saturated, stopped): drain() never ran.
@@ -80,7 +80,7 @@ void GroupCommitter::fail_queued(std::exception_ptr error) {
   for (auto& p : failed) p->complete(error, Outcome{});
 }
 
-void GroupCommitter::drain(pqxx::connection& c) {
+void GroupCommitter::drain(Connection& c) {
   for (;;) {
     std::vector<std::unique_ptr<Pending>> batch;
     {
@@ -98,11 +98,11 @@ void GroupCommitter::drain(pqxx::connection& c) {
   }
 }
 
-std::vector<Outcome> GroupCommitter::commit_once(pqxx::connection& c, const std::vector<const SendRequest*>& batch,
+std::vector<Outcome> GroupCommitter::commit_once(Connection& c, const std::vector<const SendRequest*>& batch,
                                                 std::vector<ChannelEvent>& committed) {
   const std::size_t events_before = committed.size();
   try {
-    pqxx::work tx(c);
+    storage::Tx tx(c);
     auto outcomes = store_sends(tx, batch, committed);
     tx.commit();
     return outcomes;
@@ -112,7 +112,7 @@ std::vector<Outcome> GroupCommitter::commit_once(pqxx::connection& c, const std:
   }
 }
 
-void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_ptr<Pending>>& batch) {
+void GroupCommitter::commit_batch(Connection& c, std::vector<std::unique_ptr<Pending>>& batch) {
   // One lock order for every transaction: channels are locked sorted by (app, type, id), so two
   // batches never wait on each other's channel rows in a cycle.
   std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
@@ -124,13 +124,18 @@ void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_p
   for (const auto& p : batch) requests.push_back(&p->request);
   std::vector<ChannelEvent> committed;  // published after the commit
   std::vector<Outcome> outcomes;
+  // A broken connection or a bug: nothing of this batch was committed (or the commit's outcome is
+  // unknown: a retry with the same message id is answered from the stored message, so it is safe).
+  auto fail_all = [&batch](const std::exception_ptr& error) {
+    for (auto& p : batch) p->complete(error, Outcome{});
+  };
   try {
     outcomes = commit_once(c, requests, committed);
     transactions_.fetch_add(1, std::memory_order_relaxed);
     sends_.fetch_add(batch.size(), std::memory_order_relaxed);
-  } catch (const pqxx::sql_error&) {
-    if (batch.size() == 1) {
-      batch[0]->complete(std::current_exception(), Outcome{});
+  } catch (const std::exception& e) {
+    if (!storage::is_sql_error(e) || batch.size() == 1) {
+      fail_all(std::current_exception());
       return;
     }
     // Nothing of the batch was committed: each send alone, so one bad send fails only itself.
@@ -146,10 +151,7 @@ void GroupCommitter::commit_batch(pqxx::connection& c, std::vector<std::unique_p
       }
     }
   } catch (...) {
-    // A broken connection or a bug: nothing of this batch was committed (or the commit's outcome is
-    // unknown: a retry with the same message id is answered from the stored message, so it is safe).
-    const auto error = std::current_exception();
-    for (auto& p : batch) p->complete(error, Outcome{});
+    fail_all(std::current_exception());
     return;
   }
   if (events_ != nullptr && !committed.empty()) events_->publish(std::move(committed));

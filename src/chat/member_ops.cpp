@@ -37,26 +37,26 @@ nlohmann::json member_json(const pqxx::row& r) {
 const std::string kMemberColumns = "user_id, role, read_seq, " + ts("created_at");
 
 // A membership change takes the channel's next seq and its event (the channel row is locked).
-void append_member_event(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& cid,
+void append_member_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, const std::string& cid,
                          const char* event_type, const pqxx::row& member) {
   const auto seq = next_seq(tx, channel_pk);
-  append_event(tx, channel_pk, seq, event_type,
+  append_event(tx, changes, channel_pk, seq, event_type,
                {{"type", event_type}, {"cid", cid}, {"seq", seq}, {"member", member_json(member)},
                 {"created_at", now_ts(tx)}});
 }
 
 }  // namespace
 
-bool remove_member(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& cid,
+bool remove_member(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, const std::string& cid,
                    const std::string& user_id) {
-  const auto rows = tx.exec("DELETE FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
-                            " AND user_id = " + tx.quote(user_id) + " RETURNING " + kMemberColumns);
+  const auto rows = tx.pq().exec("DELETE FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
+                            " AND user_id = " + tx.pq().quote(user_id) + " RETURNING " + kMemberColumns);
   if (rows.empty()) return false;
-  append_member_event(tx, channel_pk, cid, "member.removed", rows[0]);
+  append_member_event(tx, changes, channel_pk, cid, "member.removed", rows[0]);
   return true;
 }
 
-Outcome update_members(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome update_members(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                        const nlohmann::json& body) {
   if (auto e = check_channel_name(type, id)) return *e;
   std::vector<std::string> add, remove;
@@ -79,7 +79,7 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
   if (add.empty() && remove.empty() && roles.empty()) {
     return ApiError::invalid_request("give add, remove and/or roles");
   }
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "update_members")) return *denied;
@@ -97,14 +97,15 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
       if (member_role(tx, ch->pk, u) == "owner") return ApiError::forbidden("only an owner may remove an owner");
     }
   }
+  Changes changes(caller.app_id);
   auto emit = [&](const char* event_type, const pqxx::row& member) {
-    append_member_event(tx, ch->pk, cid, event_type, member);
+    append_member_event(tx, changes, ch->pk, cid, event_type, member);
   };
   std::vector<nlohmann::json> added;
   std::vector<std::string> removed;
   for (const auto& u : add) {
-    const auto rows = tx.exec("INSERT INTO members (channel_pk, app_id, user_id) VALUES (" + pk + ", " +
-                              std::to_string(caller.app_id) + ", " + tx.quote(u) +
+    const auto rows = tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id) VALUES (" + pk + ", " +
+                              std::to_string(caller.app_id) + ", " + tx.pq().quote(u) +
                               ") ON CONFLICT DO NOTHING RETURNING " + kMemberColumns);
     if (!rows.empty()) {  // adding a member twice is a no-op
       emit("member.added", rows[0]);
@@ -112,31 +113,31 @@ Outcome update_members(pqxx::connection& c, const Caller& caller, const std::str
     }
   }
   for (const auto& [u, role] : roles) {
-    const auto rows = tx.exec("UPDATE members SET role = " + tx.quote(role) + " WHERE channel_pk = " + pk +
-                              " AND user_id = " + tx.quote(u) + " AND role <> " + tx.quote(role) + " RETURNING " +
+    const auto rows = tx.pq().exec("UPDATE members SET role = " + tx.pq().quote(role) + " WHERE channel_pk = " + pk +
+                              " AND user_id = " + tx.pq().quote(u) + " AND role <> " + tx.pq().quote(role) + " RETURNING " +
                               kMemberColumns);
     if (!rows.empty()) emit("member.updated", rows[0]);
   }
   for (const auto& u : remove) {
-    if (remove_member(tx, ch->pk, cid, u)) removed.push_back(u);
+    if (remove_member(tx, changes, ch->pk, cid, u)) removed.push_back(u);
   }
-  const auto all = tx.exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + pk +
+  const auto all = tx.pq().exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + pk +
                            " ORDER BY user_id LIMIT 100");
   nlohmann::json members = nlohmann::json::array();
   for (const auto& r : all) members.push_back(member_json(r));
-  const auto last_seq = tx.exec1("SELECT last_seq FROM channels WHERE pk = " + pk)[0].as<std::int64_t>();
+  const auto last_seq = tx.pq().exec1("SELECT last_seq FROM channels WHERE pk = " + pk)[0].as<std::int64_t>();
   // notification.added_to_channel / removed_from_channel to the users concerned (published after the commit).
   nlohmann::json channel = ch->json;
   channel["last_seq"] = last_seq;
-  notify_added_to_channel(channel, added, caller.user_id);
+  notify_added_to_channel(changes, channel, added, caller.user_id);
   for (const auto& u : removed) {
-    if (u != caller.user_id) notify_removed_from_channel(channel, u);
+    if (u != caller.user_id) notify_removed_from_channel(changes, channel, u);
   }
   tx.commit();
-  return Reply{200, {{"members", members}, {"last_seq", last_seq}}};
+  return committed(changes, Done::ok, {{"members", members}, {"last_seq", last_seq}});
 }
 
-Outcome list_members(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome list_members(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                      const std::map<std::string, std::string>& query) {
   if (auto e = check_channel_name(type, id)) return *e;
   std::optional<ApiError> bad;
@@ -147,18 +148,18 @@ Outcome list_members(pqxx::connection& c, const Caller& caller, const std::strin
     if (!protocol::is_valid_user_id(it->second)) return ApiError::invalid_request("next is not a cursor of this list");
     after = it->second;
   }
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "read_channel")) return *denied;
-  const auto rows = tx.exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + std::to_string(ch->pk) +
-                            (after.empty() ? "" : " AND user_id > " + tx.quote(after)) + " ORDER BY user_id LIMIT " +
+  const auto rows = tx.pq().exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + std::to_string(ch->pk) +
+                            (after.empty() ? "" : " AND user_id > " + tx.pq().quote(after)) + " ORDER BY user_id LIMIT " +
                             std::to_string(limit + 1));
   nlohmann::json members = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) members.push_back(member_json(rows[i]));
   nlohmann::json next = nullptr;
   if (rows.size() > static_cast<std::size_t>(limit)) next = members.back()["user_id"];
-  return Reply{200, {{"members", members}, {"next", next}}};
+  return Reply{Done::ok, {{"members", members}, {"next", next}}};
 }
 
 }  // namespace parley::chat

@@ -21,11 +21,11 @@ struct FoundMessage {
 };
 
 // The message and its channel (locked FOR UPDATE when about to change it).
-std::variant<FoundMessage, ApiError> find_message(pqxx::transaction_base& tx, const Caller& caller,
+std::variant<FoundMessage, ApiError> find_message(storage::Tx& tx, const Caller& caller,
                                                   const std::string& id, bool for_update) {
   if (!protocol::is_valid_message_id(id)) return ApiError::invalid_request("invalid message id");
-  const auto where = tx.exec("SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
-                             "WHERE m.app_id = " + std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) +
+  const auto where = tx.pq().exec("SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
+                             "WHERE m.app_id = " + std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id) +
                              " AND c.deleted_at IS NULL");
   if (where.empty()) return ApiError::not_found("no message " + id);
   FoundMessage f;
@@ -36,8 +36,8 @@ std::variant<FoundMessage, ApiError> find_message(pqxx::transaction_base& tx, co
   if (!ch) return ApiError::not_found("no message " + id);
   f.channel = std::move(*ch);
   // Re-read after the lock: a concurrent change may have committed in between.
-  const auto rows = tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " +
-                            std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id));
+  const auto rows = tx.pq().exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " +
+                            std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id));
   if (rows.empty()) return ApiError::not_found("no message " + id);
   f.message = read_message(rows[0], f.cid);
   f.author = f.message["user"]["id"].get<std::string>();
@@ -45,7 +45,7 @@ std::variant<FoundMessage, ApiError> find_message(pqxx::transaction_base& tx, co
 }
 
 // Own-message action or any-message action, through the one policy function.
-std::optional<ApiError> authorize_on_message(pqxx::transaction_base& tx, const Caller& caller, const FoundMessage& f,
+std::optional<ApiError> authorize_on_message(storage::Tx& tx, const Caller& caller, const FoundMessage& f,
                                              const char* own_action, const char* any_action) {
   const bool own = !caller.server && caller.user_id == f.author;
   return authorize(tx, caller, f.type, f.channel, own ? own_action : any_action);
@@ -59,29 +59,29 @@ bool same_values(const nlohmann::json& set, const nlohmann::json& current) {
   return true;
 }
 
-Reply changed(pqxx::transaction_base& tx, const FoundMessage& f, const char* event_type, nlohmann::json message,
+Reply changed(storage::Tx& tx, Changes& changes, const FoundMessage& f, const char* event_type, nlohmann::json message,
               nlohmann::json extra = nlohmann::json::object()) {
   const auto seq = next_seq(tx, f.channel.pk);
   nlohmann::json event = {{"type", event_type}, {"cid", f.cid}, {"seq", seq}, {"message", message},
                           {"created_at", message["updated_at"]}};
   event.update(extra);
-  append_event(tx, f.channel.pk, seq, event_type, event);
-  return Reply{200, {{"message", std::move(message)}}};
+  append_event(tx, changes, f.channel.pk, seq, event_type, event);
+  return committed(changes, Done::ok, {{"message", std::move(message)}});
 }
 
 }  // namespace
 
-Outcome get_message(pqxx::connection& c, const Caller& caller, const std::string& id) {
-  pqxx::read_transaction tx(c);
+Outcome get_message(Connection& c, const Caller& caller, const std::string& id) {
+  storage::Tx tx(c, storage::TxKind::read);
   auto found = find_message(tx, caller, id, false);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize(tx, caller, f.type, f.channel, "read_channel")) return *denied;
   attach_reactions(tx, caller.app_id, caller.user_id, f.message);
-  return Reply{200, {{"message", f.message}}};
+  return Reply{Done::ok, {{"message", f.message}}};
 }
 
-Outcome update_message(pqxx::connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
+Outcome update_message(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
   if (!body.contains("set") || !body["set"].is_object() || body["set"].empty()) {
     return ApiError::invalid_request("set must be an object with text, custom and/or pinned");
   }
@@ -100,7 +100,7 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
   }
   if (set.contains("pinned") && !set["pinned"].is_boolean()) return ApiError::invalid_request("pinned must be a boolean");
 
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto found = find_message(tx, caller, id, true);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
@@ -118,7 +118,7 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
     // Nothing changes: no seq, no event, updated_at kept; the message as it is.
     attach_reactions(tx, caller.app_id, caller.user_id, f.message);
     tx.commit();
-    return Reply{200, {{"message", std::move(f.message)}}};
+    return Reply{Done::ok, {{"message", std::move(f.message)}}};
   }
   if (set.contains("text")) {
     if (auto refused = check_message_switches(tx, caller.app_id, f.type, set["text"].get<std::string>(), false)) {
@@ -129,43 +129,45 @@ Outcome update_message(pqxx::connection& c, const Caller& caller, const std::str
     return ApiError::invalid_request("a message needs text or attachments");
   }
   std::string assignments = "updated_at = now()";
-  if (set.contains("text")) assignments += ", text = " + tx.quote(set["text"].get<std::string>());
-  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (set.contains("text")) assignments += ", text = " + tx.pq().quote(set["text"].get<std::string>());
+  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
   if (set.contains("pinned")) assignments += std::string(", pinned = ") + (set["pinned"].get<bool>() ? "true" : "false");
-  const auto rows = tx.exec("UPDATE messages AS m SET " + assignments + " WHERE m.app_id = " +
-                            std::to_string(caller.app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
+  const auto rows = tx.pq().exec("UPDATE messages AS m SET " + assignments + " WHERE m.app_id = " +
+                            std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id) + " RETURNING " +
                             kMessageColumns);
   auto updated = read_message(rows[0], f.cid);
   attach_reactions(tx, caller.app_id, "", updated);  // the event carries the counts, not anyone's own reactions
-  auto reply = changed(tx, f, "message.updated", std::move(updated));
+  Changes changes(caller.app_id);
+  auto reply = changed(tx, changes, f, "message.updated", std::move(updated));
   attach_reactions(tx, caller.app_id, caller.user_id, reply.body["message"]);
   tx.commit();
   return reply;
 }
 
-Outcome delete_message(pqxx::connection& c, const Caller& caller, const std::string& id, bool hard) {
-  pqxx::work tx(c);
+Outcome delete_message(Connection& c, const Caller& caller, const std::string& id, bool hard) {
+  storage::Tx tx(c);
   auto found = find_message(tx, caller, id, true);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize_on_message(tx, caller, f, "delete_own_message", "delete_any_message")) return *denied;
-  if (!hard && !f.message["deleted_at"].is_null()) return Reply{200, {{"message", f.message}}};  // already deleted
-  auto message = remove_message(tx, caller.app_id, f.channel.pk, f.cid, f.message, hard);
+  if (!hard && !f.message["deleted_at"].is_null()) return Reply{Done::ok, {{"message", f.message}}};  // already deleted
+  Changes changes(caller.app_id);
+  auto message = remove_message(tx, changes, caller.app_id, f.channel.pk, f.cid, f.message, hard);
   tx.commit();
-  return Reply{200, {{"message", std::move(message)}}};
+  return committed(changes, Done::ok, {{"message", std::move(message)}});
 }
 
-nlohmann::json remove_message(pqxx::transaction_base& tx, std::int64_t app_id, std::int64_t channel_pk,
+nlohmann::json remove_message(storage::Tx& tx, Changes& changes, std::int64_t app_id, std::int64_t channel_pk,
                               const std::string& cid, const nlohmann::json& stored, bool hard) {
   const auto& id = stored["id"].get_ref<const std::string&>();
   nlohmann::json message;
   if (stored["parent_id"].is_string() && stored["deleted_at"].is_null()) {
     // reply_count counts the replies that are not deleted.
-    tx.exec("UPDATE messages SET reply_count = GREATEST(reply_count - 1, 0) WHERE app_id = " + std::to_string(app_id) +
-            " AND id = " + tx.quote(stored["parent_id"].get<std::string>()));
+    tx.pq().exec("UPDATE messages SET reply_count = GREATEST(reply_count - 1, 0) WHERE app_id = " + std::to_string(app_id) +
+            " AND id = " + tx.pq().quote(stored["parent_id"].get<std::string>()));
   }
   if (hard) {
-    tx.exec("DELETE FROM messages WHERE app_id = " + std::to_string(app_id) + " AND id = " + tx.quote(id));
+    tx.pq().exec("DELETE FROM messages WHERE app_id = " + std::to_string(app_id) + " AND id = " + tx.pq().quote(id));
     message = stored;
     message["type"] = "deleted";
     message["text"] = "";
@@ -174,24 +176,24 @@ nlohmann::json remove_message(pqxx::transaction_base& tx, std::int64_t app_id, s
     message["deleted_at"] = now_ts(tx);
     message["updated_at"] = message["deleted_at"];
   } else {
-    const auto rows = tx.exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
+    const auto rows = tx.pq().exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
                               "custom = '{}'::jsonb, deleted_at = now(), updated_at = now() WHERE m.app_id = " +
-                              std::to_string(app_id) + " AND m.id = " + tx.quote(id) + " RETURNING " +
+                              std::to_string(app_id) + " AND m.id = " + tx.pq().quote(id) + " RETURNING " +
                               kMessageColumns);
     message = read_message(rows[0], cid);
   }
   // Deleted content must not stay readable through the event log either.
-  tx.exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
+  tx.pq().exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
           "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
-          std::to_string(channel_pk) + " AND payload->'message'->>'id' = " + tx.quote(id));
+          std::to_string(channel_pk) + " AND payload->'message'->>'id' = " + tx.pq().quote(id));
   const auto seq = next_seq(tx, channel_pk);
-  append_event(tx, channel_pk, seq, "message.deleted",
+  append_event(tx, changes, channel_pk, seq, "message.deleted",
                {{"type", "message.deleted"}, {"cid", cid}, {"seq", seq}, {"message", message},
                 {"created_at", message["updated_at"]}, {"hard_delete", hard}});
   return message;
 }
 
-Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome update_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                        const nlohmann::json& body) {
   if (auto e = check_channel_name(type, id)) return *e;
   if (!body.contains("set") || !body["set"].is_object() || body["set"].empty()) {
@@ -210,28 +212,29 @@ Outcome update_channel(pqxx::connection& c, const Caller& caller, const std::str
                                      set["cooldown_s"].get<std::int64_t>() > 86400)) {
     return ApiError::invalid_request("cooldown_s must be from 0 to 86400");
   }
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
   if (same_values(set, ch->json)) {
     tx.commit();  // nothing changes: no seq, no event, updated_at kept
-    return Reply{200, {{"channel", ch->json}}};
+    return Reply{Done::ok, {{"channel", ch->json}}};
   }
   std::string assignments = "updated_at = now()";
-  if (set.contains("name")) assignments += ", name = " + tx.quote(set["name"].get<std::string>());
-  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (set.contains("name")) assignments += ", name = " + tx.pq().quote(set["name"].get<std::string>());
+  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
   if (set.contains("frozen")) assignments += std::string(", frozen = ") + (set["frozen"].get<bool>() ? "true" : "false");
   if (set.contains("cooldown_s")) assignments += ", cooldown_s = " + std::to_string(set["cooldown_s"].get<int>());
-  tx.exec("UPDATE channels SET " + assignments + " WHERE pk = " + std::to_string(ch->pk));
+  tx.pq().exec("UPDATE channels SET " + assignments + " WHERE pk = " + std::to_string(ch->pk));
   const auto seq = next_seq(tx, ch->pk);
   auto updated = find_channel(tx, caller.app_id, type, id, false);
   const std::string cid = type + ":" + id;
-  append_event(tx, ch->pk, seq, "channel.updated",
+  Changes changes(caller.app_id);
+  append_event(tx, changes, ch->pk, seq, "channel.updated",
                {{"type", "channel.updated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
                 {"created_at", updated->json["updated_at"]}});
   tx.commit();
-  return Reply{200, {{"channel", updated->json}}};
+  return committed(changes, Done::ok, {{"channel", updated->json}});
 }
 
 }  // namespace parley::chat

@@ -74,7 +74,7 @@ ApiError refusal(const storage::SendResult& r, const SendRequest& s, const std::
 
 }  // namespace
 
-std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<const SendRequest*>& sends,
+std::vector<Outcome> store_sends(storage::Tx& tx, const std::vector<const SendRequest*>& sends,
                                  std::vector<ChannelEvent>& committed) {
   std::vector<Outcome> outcomes(sends.size());
   std::vector<Prechecked> pre(sends.size());
@@ -104,7 +104,7 @@ std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<c
     if (r.code == storage::SendCode::existing) {
       auto message = message_json(*r.message, r.cid);
       attach_reactions(tx, s.caller.app_id, s.caller.user_id, message);  // reactions may have come since
-      outcomes[i] = Reply{200, {{"message", std::move(message)}}};
+      outcomes[i] = Reply{Done::ok, {{"message", std::move(message)}}};
       continue;
     }
     if (r.code != storage::SendCode::ok) {
@@ -129,7 +129,7 @@ std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<c
         committed.push_back({s.caller.app_id, user_control_cid(member), 0, notification});
       }
     }
-    outcomes[i] = Reply{201, {{"message", std::move(message)}}};
+    outcomes[i] = Reply{Done::created, {{"message", std::move(message)}}};
   }
   storage::insert_events(tx, events);  // on failure the caller drops what this batch added to `committed`
   return outcomes;

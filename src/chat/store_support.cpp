@@ -1,6 +1,6 @@
 #include "parley/chat/store_support.hpp"
 
-#include "parley/storage/statements.hpp"
+#include "parley/storage/channel_repository.hpp"
 
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
@@ -24,7 +24,7 @@ constexpr const char* kTs = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
 std::string ts(const std::string& column) { return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")"; }
 
 
-std::string now_ts(pqxx::transaction_base& tx) { return tx.exec1("SELECT " + ts("now()"))[0].c_str(); }
+std::string now_ts(storage::Tx& tx) { return tx.pq().exec1("SELECT " + ts("now()"))[0].c_str(); }
 
 std::string channel_columns(const std::string& alias) {
   const std::string c = alias.empty() ? std::string() : alias + ".";
@@ -33,38 +33,37 @@ std::string channel_columns(const std::string& alias) {
          ", " + ts(c + "last_message_at");
 }
 
-ChannelRow read_channel(const pqxx::row& r) {
+ChannelRow read_channel(const pqxx::row& r) { return channel_row(storage::read_channel_record(r)); }
+
+ChannelRow channel_row(const storage::ChannelRecord& r) {
+  auto text_or_null = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); };
   ChannelRow ch;
-  ch.pk = r[0].as<std::int64_t>();
-  const std::string type = r[1].c_str();
-  const std::string id = r[2].c_str();
-  ch.json = {{"cid", type + ":" + id},
-             {"type", type},
-             {"id", id},
-             {"name", r[3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[3].c_str())},
-             {"custom", nlohmann::json::parse(r[4].c_str())},
-             {"created_by", r[5].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[5].c_str())},
-             {"frozen", r[6].as<bool>()},
-             {"cooldown_s", r[7].as<int>()},
-             {"last_seq", r[8].as<std::int64_t>()},
-             {"created_at", r[9].c_str()},
-             {"updated_at", r[10].c_str()},
-             {"last_message_at", r[11].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[11].c_str())}};
+  ch.pk = r.pk;
+  ch.json = {{"cid", r.type + ":" + r.id},
+             {"type", r.type},
+             {"id", r.id},
+             {"name", text_or_null(r.name)},
+             {"custom", nlohmann::json::parse(r.custom_json)},
+             {"created_by", text_or_null(r.created_by)},
+             {"frozen", r.frozen},
+             {"cooldown_s", r.cooldown_s},
+             {"last_seq", r.last_seq},
+             {"created_at", r.created_at},
+             {"updated_at", r.updated_at},
+             {"last_message_at", text_or_null(r.last_message_at)}};
   return ch;
 }
 
-std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, const std::string& type,
                                        const std::string& id, bool for_update) {
-  const auto rows = storage::exec_statement(
-      tx, for_update ? storage::Statement::find_channel_for_update : storage::Statement::find_channel, app_id, type, id);
-  if (rows.empty()) return std::nullopt;
-  return read_channel(rows[0]);
+  auto found = storage::find_channel_record(tx, app_id, type, id, for_update);
+  if (!found) return std::nullopt;
+  return channel_row(*found);
 }
 
-std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id) {
+std::string member_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id) {
   if (user_id.empty()) return {};
-  const auto rows = storage::exec_statement(tx, storage::Statement::member_role, channel_pk, user_id);
-  return rows.empty() ? std::string() : std::string(rows[0][0].c_str());
+  return storage::find_member_role(tx, channel_pk, user_id).value_or(std::string());
 }
 
 std::optional<ApiError> check_channel_name(const std::string& type, const std::string& id) {
@@ -76,7 +75,7 @@ std::optional<ApiError> check_channel_name(const std::string& type, const std::s
 }
 
 // Permission check through the one policy function; a non-reader learns nothing (404 vs 403).
-std::optional<ApiError> authorize(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+std::optional<ApiError> authorize(storage::Tx& tx, const Caller& caller, const std::string& type,
                                   const ChannelRow& ch, const char* action) {
   const auto channel_type = load_channel_type(tx, caller.app_id, type);  // custom row, override, else built-in
   if (!channel_type) return ApiError::not_found("no channel type " + type);
@@ -161,7 +160,7 @@ std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>&
   return bad;
 }
 
-nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
+nlohmann::json message_page(storage::Tx& tx, const std::string& where, const std::string& cid,
                             const SeqPage& page) {
   const int limit = page.limit;
   std::string bounded = where;
@@ -169,7 +168,7 @@ nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where
   if (page.after_seq) bounded += " AND m.seq > " + std::to_string(*page.after_seq);
   const bool newest = !page.after_seq;
   const auto rows =
-      tx.exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + bounded + " ORDER BY m.seq " +
+      tx.pq().exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + bounded + " ORDER BY m.seq " +
               (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1) + ") page ORDER BY seq");
   const bool has_more = rows.size() > static_cast<std::size_t>(limit);
   const std::size_t skip_front = (has_more && newest) ? 1 : 0;  // the extra row is the oldest of a newest page
@@ -180,40 +179,40 @@ nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where
   return {{"messages", std::move(messages)}, {"has_more", has_more}};
 }
 
-std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk) {
-  return tx.exec1("UPDATE channels SET last_seq = last_seq + 1 WHERE pk = " + std::to_string(channel_pk) +
+std::int64_t next_seq(storage::Tx& tx, std::int64_t channel_pk) {
+  return tx.pq().exec1("UPDATE channels SET last_seq = last_seq + 1 WHERE pk = " + std::to_string(channel_pk) +
                   " RETURNING last_seq")[0]
       .as<std::int64_t>();
 }
 
-void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
+void append_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
                   const nlohmann::json& payload) {
   std::string frame = payload.dump();
-  tx.exec("INSERT INTO channel_events (channel_pk, seq, type, payload) VALUES (" + std::to_string(channel_pk) + ", " +
-          std::to_string(seq) + ", " + tx.quote(type) + ", " + tx.quote(frame) + "::jsonb)");
+  tx.pq().exec("INSERT INTO channel_events (channel_pk, seq, type, payload) VALUES (" + std::to_string(channel_pk) + ", " +
+          std::to_string(seq) + ", " + tx.pq().quote(type) + ", " + tx.pq().quote(frame) + "::jsonb)");
   // Published by the transaction's owner after its commit (fan-out to watchers).
-  if (auto* capture = EventCapture::current(); capture != nullptr && payload.contains("cid")) {
-    capture->record(payload["cid"].get<std::string>(), seq, std::move(frame));
+  if (payload.contains("cid")) {
+    changes.record(payload["cid"].get<std::string>(), seq, std::move(frame));
   }
 }
 
 
-bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch) {
+bool is_channel_moderator(storage::Tx& tx, const Caller& caller, const ChannelRow& ch) {
   if (caller.server || caller.app_role == "admin") return true;
   const auto role = member_role(tx, ch.pk, caller.user_id);
   return role == "owner" || role == "moderator";
 }
 
-std::optional<ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, const Caller& caller,
+std::optional<ApiError> check_frozen_and_cooldown(storage::Tx& tx, const Caller& caller,
                                                   const ChannelRow& ch) {
   const bool frozen = ch.json["frozen"].get<bool>();
   const int cooldown_s = ch.json["cooldown_s"].get<int>();
   if (!frozen && cooldown_s == 0) return std::nullopt;
   if (is_channel_moderator(tx, caller, ch)) return std::nullopt;
   if (frozen) return channel_frozen_error();
-  const auto rows = tx.exec("SELECT ceil(extract(epoch FROM max(created_at) + interval '1 second' * " +
+  const auto rows = tx.pq().exec("SELECT ceil(extract(epoch FROM max(created_at) + interval '1 second' * " +
                             std::to_string(cooldown_s) + " - now()))::int FROM messages WHERE channel_pk = " +
-                            std::to_string(ch.pk) + " AND user_id = " + tx.quote(caller.user_id) +
+                            std::to_string(ch.pk) + " AND user_id = " + tx.pq().quote(caller.user_id) +
                             " AND created_at > now() - interval '1 second' * " + std::to_string(cooldown_s));
   if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
   return cooldown_error(std::max(1, rows[0][0].as<int>()), cooldown_s);

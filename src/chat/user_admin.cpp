@@ -82,7 +82,7 @@ std::string like_prefix(const std::string& prefix) {
   return out + "%";
 }
 
-Outcome list_by_ids(pqxx::connection& c, const Caller& caller, const std::string& ids_param) {
+Outcome list_by_ids(Connection& c, const Caller& caller, const std::string& ids_param) {
   std::set<std::string> ids;
   std::size_t count = 0;
   std::size_t start = 0;
@@ -97,15 +97,15 @@ Outcome list_by_ids(pqxx::connection& c, const Caller& caller, const std::string
     ids.insert(id);
     start = comma + 1;
   }
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   std::string list;
-  for (const auto& id : ids) list += (list.empty() ? "" : ", ") + tx.quote(id);
+  for (const auto& id : ids) list += (list.empty() ? "" : ", ") + tx.pq().quote(id);
   const auto rows =
-      tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " + std::to_string(caller.app_id) +
+      tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " + std::to_string(caller.app_id) +
               " AND id IN (" + list + ") AND deleted_at IS NULL ORDER BY id");
   nlohmann::json users = nlohmann::json::array();
   for (const auto& r : rows) users.push_back(render_user(r));
-  return Reply{200, {{"users", std::move(users)}}};
+  return Reply{Done::ok, {{"users", std::move(users)}}};
 }
 
 }  // namespace
@@ -121,7 +121,7 @@ std::variant<std::string, ApiError> revocation_time_sql(const nlohmann::json& bo
   return "'" + v.get<std::string>() + "'::timestamptz";
 }
 
-Outcome list_users(pqxx::connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
+Outcome list_users(Connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
   const auto ids = query.find("ids");
   const auto q = query.find("q");
   if (ids != query.end()) {
@@ -142,11 +142,11 @@ Outcome list_users(pqxx::connection& c, const Caller& caller, const std::map<std
     after = decode_cursor(it->second);
     if (!after) return ApiError::invalid_request("next is not a cursor of this list");
   }
-  pqxx::read_transaction tx(c);
+  storage::Tx tx(c, storage::TxKind::read);
   std::string where = "app_id = " + std::to_string(caller.app_id) + " AND deleted_at IS NULL";
-  if (!prefix.empty()) where += " AND id LIKE " + tx.quote(like_prefix(prefix));  // index users_id_prefix
-  if (after) where += " AND id > " + tx.quote(*after);
-  const auto rows = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where +
+  if (!prefix.empty()) where += " AND id LIKE " + tx.pq().quote(like_prefix(prefix));  // index users_id_prefix
+  if (after) where += " AND id > " + tx.pq().quote(*after);
+  const auto rows = tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where +
                             " ORDER BY id LIMIT " + std::to_string(limit + 1));
   nlohmann::json users = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
@@ -154,10 +154,10 @@ Outcome list_users(pqxx::connection& c, const Caller& caller, const std::map<std
   }
   nlohmann::json out = {{"users", users}};
   if (rows.size() > static_cast<std::size_t>(limit)) out["next"] = encode_cursor(users.back()["id"].get<std::string>());
-  return Reply{200, std::move(out)};
+  return Reply{Done::ok, std::move(out)};
 }
 
-Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
+Outcome update_user(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
   if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
   if (!body.is_object()) return ApiError::invalid_request("the body must be an object");
   for (auto it = body.begin(); it != body.end(); ++it) {
@@ -198,32 +198,33 @@ Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string
     }
   }
 
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   std::string assignments = "updated_at = now()";
   for (const char* f : {"name", "image"}) {
     if (set.contains(f))
-      assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.quote(set[f].get<std::string>()));
+      assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.pq().quote(set[f].get<std::string>()));
     if (unset_fields.count(f)) assignments += std::string(", ") + f + " = NULL";
   }
-  if (set.contains("custom")) assignments += ", custom = " + tx.quote(set["custom"].dump()) + "::jsonb";
+  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
   if (unset_fields.count("custom")) assignments += ", custom = '{}'::jsonb";
-  if (set.contains("role")) assignments += ", role = " + tx.quote(set["role"].get<std::string>());
+  if (set.contains("role")) assignments += ", role = " + tx.pq().quote(set["role"].get<std::string>());
   if (unset_fields.count("role")) assignments += ", role = 'user'";
   if (has_deactivated) {
     assignments += body["deactivated"].get<bool>() ? ", deactivated_at = COALESCE(deactivated_at, now())"
                                                    : ", deactivated_at = NULL";
   }
-  const auto rows = tx.exec("UPDATE users SET " + assignments + " WHERE app_id = " + std::to_string(caller.app_id) +
-                            " AND id = " + tx.quote(id) + " AND deleted_at IS NULL RETURNING " + kUserColumns);
+  const auto rows = tx.pq().exec("UPDATE users SET " + assignments + " WHERE app_id = " + std::to_string(caller.app_id) +
+                            " AND id = " + tx.pq().quote(id) + " AND deleted_at IS NULL RETURNING " + kUserColumns);
   if (rows.empty()) return ApiError::not_found("no user " + id);
   auto user = render_user(rows[0]);
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});  // role or deactivation may have changed
-  if (has_deactivated && body["deactivated"].get<bool>()) record_access_revoked(id, std::nullopt);
-  return Reply{200, {{"user", std::move(user)}}};
+  Changes changes(caller.app_id);
+  if (has_deactivated && body["deactivated"].get<bool>()) record_access_revoked(changes, id, std::nullopt);
+  return committed(changes, Done::ok, {{"user", std::move(user)}});
 }
 
-Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string& id,
+Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
                     const std::map<std::string, std::string>& query) {
   if (!caller.server) return ApiError::forbidden("only a server token may delete users");
   if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
@@ -232,27 +233,28 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
   if (mode != "soft" && mode != "hard") return ApiError::invalid_request("mode must be soft or hard");
   const std::string app = std::to_string(caller.app_id);
 
-  pqxx::work tx(c);
-  const std::string user = tx.quote(id);
+  storage::Tx tx(c);
+  const std::string user = tx.pq().quote(id);
+  Changes changes(caller.app_id);
   if (mode == "soft") {
     const auto rows =
-        tx.exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app + " AND id = " + user +
+        tx.pq().exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app + " AND id = " + user +
                 " AND deleted_at IS NULL RETURNING " + kUserColumns + ", " + ts("deleted_at"));
     if (rows.empty()) return ApiError::not_found("no user " + id);
     auto rendered = render_user(rows[0]);
     rendered["deleted_at"] = rows[0][8].c_str();
     tx.commit();
     auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
-    record_access_revoked(id, std::nullopt);
-    return Reply{200, {{"user", std::move(rendered)}, {"mode", "soft"}}};
+    record_access_revoked(changes, id, std::nullopt);
+    return committed(changes, Done::ok, {{"user", std::move(rendered)}, {"mode", "soft"}});
   }
 
   // Hard (GDPR). Every channel the user wrote in or belongs to is locked in pk order (no deadlock
   // with another multi-channel change), then each removal takes that channel's next seq and event.
   const bool had_row =
-      !tx.exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
+      !tx.pq().exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
   const auto channels =
-      tx.exec("SELECT pk, type, id FROM channels WHERE app_id = " + app +
+      tx.pq().exec("SELECT pk, type, id FROM channels WHERE app_id = " + app +
               " AND pk IN (SELECT channel_pk FROM messages "
               "WHERE app_id = " +
               app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " + app +
@@ -265,18 +267,18 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
     const auto pk = ch[0].as<std::int64_t>();
     const std::string cid = std::string(ch[1].c_str()) + ":" + ch[2].c_str();
     const auto own =
-        tx.exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " + std::to_string(pk) +
+        tx.pq().exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " + std::to_string(pk) +
                 " AND m.app_id = " + app + " AND m.user_id = " + user + " ORDER BY m.seq");
     for (const auto& row : own) {
-      remove_message(tx, caller.app_id, pk, cid, read_message(row, cid), true);
+      remove_message(tx, changes, caller.app_id, pk, cid, read_message(row, cid), true);
       ++messages_deleted;
     }
     // Their reactions on other users' messages (those on their own messages went with the messages).
-    reactions_removed += remove_user_reactions(tx, caller.app_id, pk, cid, id);
-    if (remove_member(tx, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
+    reactions_removed += remove_user_reactions(tx, changes, caller.app_id, pk, cid, id);
+    if (remove_member(tx, changes, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
   }
   const std::string deleted_at =
-      tx.exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
+      tx.pq().exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
                ") ON CONFLICT (app_id, id) DO UPDATE SET deleted_at = now() RETURNING " + ts("deleted_at"))[0]
           .c_str();
   nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
@@ -286,11 +288,11 @@ Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string
                         {"reactions_removed", reactions_removed}};
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
-  record_access_revoked(id, std::nullopt);
-  return Reply{200, std::move(out)};
+  record_access_revoked(changes, id, std::nullopt);
+  return committed(changes, Done::ok, std::move(out));
 }
 
-Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std::string& id,
+Outcome revoke_user_tokens(Connection& c, const Caller& caller, const std::string& id,
                            const nlohmann::json& body) {
   if (!caller.server) return ApiError::forbidden("only a server token may revoke tokens");
   if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
@@ -300,9 +302,9 @@ Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std:
   }
   auto before = revocation_time_sql(body, "before");
   if (auto* err = std::get_if<ApiError>(&before)) return *err;
-  pqxx::work tx(c);
-  const auto rows = tx.exec("UPDATE users SET revoke_tokens_before = " + std::get<std::string>(before) +
-                            " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.quote(id) +
+  storage::Tx tx(c);
+  const auto rows = tx.pq().exec("UPDATE users SET revoke_tokens_before = " + std::get<std::string>(before) +
+                            " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.pq().quote(id) +
                             " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before") +
                             ", floor(extract(epoch FROM revoke_tokens_before))::bigint");
   if (rows.empty()) return ApiError::not_found("no user " + id);
@@ -311,8 +313,9 @@ Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std:
       {"revoke_tokens_before", rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
-  if (!rows[0][1].is_null()) record_access_revoked(id, rows[0][1].as<std::int64_t>());
-  return Reply{200, std::move(out)};
+  Changes changes(caller.app_id);
+  if (!rows[0][1].is_null()) record_access_revoked(changes, id, rows[0][1].as<std::int64_t>());
+  return committed(changes, Done::ok, std::move(out));
 }
 
 }  // namespace parley::chat

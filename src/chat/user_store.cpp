@@ -47,7 +47,7 @@ std::optional<ApiError> validate_user_fields(const nlohmann::json& u) {
   return std::nullopt;
 }
 
-Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::json& body) {
+Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& body) {
   if (!caller.server) return ApiError::forbidden("only a server token may upsert users");
   if (!body.contains("users") || !body["users"].is_array() || body["users"].empty()) {
     return ApiError::invalid_request("users must be a non-empty array");
@@ -62,16 +62,16 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
     }
     if (auto e = validate_user_fields(u)) return *e;
   }
-  pqxx::work tx(c);
+  storage::Tx tx(c);
   nlohmann::json out = nlohmann::json::object();
   for (const auto& u : body["users"]) {
     const auto id = u["id"].get<std::string>();
-    auto opt = [&](const char* f) { return u.contains(f) && u[f].is_string() ? tx.quote(u[f].get<std::string>()) : std::string("NULL"); };
-    const std::string role = u.contains("role") ? tx.quote(u["role"].get<std::string>()) : "NULL";
-    const std::string custom = u.contains("custom") ? tx.quote(u["custom"].dump()) + "::jsonb" : "NULL";
-    const auto rows = tx.exec(
+    auto opt = [&](const char* f) { return u.contains(f) && u[f].is_string() ? tx.pq().quote(u[f].get<std::string>()) : std::string("NULL"); };
+    const std::string role = u.contains("role") ? tx.pq().quote(u["role"].get<std::string>()) : "NULL";
+    const std::string custom = u.contains("custom") ? tx.pq().quote(u["custom"].dump()) + "::jsonb" : "NULL";
+    const auto rows = tx.pq().exec(
         "INSERT INTO users (app_id, id, name, image, role, custom) VALUES (" + std::to_string(caller.app_id) + ", " +
-        tx.quote(id) + ", " + opt("name") + ", " + opt("image") + ", COALESCE(" + role + ", 'user'), COALESCE(" +
+        tx.pq().quote(id) + ", " + opt("name") + ", " + opt("image") + ", COALESCE(" + role + ", 'user'), COALESCE(" +
         custom + ", '{}'::jsonb)) ON CONFLICT (app_id, id) DO UPDATE SET "
         "name = COALESCE(EXCLUDED.name, users.name), image = COALESCE(EXCLUDED.image, users.image), "
         "role = COALESCE(" + role + ", users.role), custom = COALESCE(" + custom + ", users.custom), "
@@ -83,16 +83,16 @@ Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::
   std::vector<std::string> ids;
   for (const auto& u : body["users"]) ids.push_back(u["id"].get<std::string>());
   auth::user_state_cache().invalidate_everywhere(caller.app_id, ids);
-  return Reply{201, {{"users", out}}};
+  return Reply{Done::created, {{"users", out}}};
 }
 
-Outcome get_user(pqxx::connection& c, const Caller& caller, const std::string& id) {
+Outcome get_user(Connection& c, const Caller& caller, const std::string& id) {
   if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
-  pqxx::read_transaction tx(c);
-  const auto rows = tx.exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
-                            std::to_string(caller.app_id) + " AND id = " + tx.quote(id) + " AND deleted_at IS NULL");
+  storage::Tx tx(c, storage::TxKind::read);
+  const auto rows = tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
+                            std::to_string(caller.app_id) + " AND id = " + tx.pq().quote(id) + " AND deleted_at IS NULL");
   if (rows.empty()) return ApiError::not_found("no user " + id);
-  return Reply{200, {{"user", render_user(rows[0])}}};
+  return Reply{Done::ok, {{"user", render_user(rows[0])}}};
 }
 
 }  // namespace parley::chat

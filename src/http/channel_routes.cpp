@@ -7,7 +7,6 @@
 #include "parley/chat/channel_list.hpp"
 #include "parley/http/chat_route_support.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::http {
 
@@ -16,7 +15,7 @@ using protocol::ApiError;
 
 void add_channel_admin_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
-  using C = pqxx::connection;
+  using C = chat::Connection;
   using J = nlohmann::json;
   using chat::Caller;
 

@@ -19,6 +19,8 @@ std::string bearer(const RequestContext& ctx) {
   return {};
 }
 
+unsigned status_of(const chat::Reply& reply) { return reply.done == chat::Done::created ? 201 : 200; }
+
 }  // namespace
 
 asio::awaitable<std::variant<Authed, ApiError>> authenticate(RequestContext& ctx, ChatRouteDeps& deps,
@@ -44,13 +46,13 @@ Response render(const chat::Outcome& outcome) {
     return res;
   }
   const auto& reply = std::get<chat::Reply>(outcome);
-  if (!reply.text.empty()) return json_text_response(static_cast<unsigned>(reply.status), reply.text);  // a copy
-  return json_response(static_cast<unsigned>(reply.status), reply.body);
+  if (!reply.text.empty()) return json_text_response(status_of(reply), reply.text);  // a copy
+  return json_response(status_of(reply), reply.body);
 }
 
 Response render(chat::Outcome&& outcome) {
   if (auto* reply = std::get_if<chat::Reply>(&outcome); reply != nullptr && !reply->text.empty()) {
-    return json_text_response(static_cast<unsigned>(reply->status), std::move(reply->text));
+    return json_text_response(status_of(*reply), std::move(reply->text));
   }
   return render(static_cast<const chat::Outcome&>(outcome));
 }

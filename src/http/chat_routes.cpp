@@ -11,7 +11,6 @@
 #include "parley/chat/user_store.hpp"
 #include "parley/protocol/ids.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::http {
 
@@ -21,7 +20,7 @@ using protocol::ApiError;
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
-  using C = pqxx::connection;
+  using C = chat::Connection;
   using J = nlohmann::json;
 
   router.add(bhttp::verb::post, "/v1/users", RouteClass::write,

@@ -4,7 +4,6 @@
 #include "parley/chat/reactions.hpp"
 #include "parley/http/chat_route_support.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::http {
 
@@ -12,7 +11,7 @@ namespace bhttp = boost::beast::http;
 
 void add_type_and_reaction_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
-  using C = pqxx::connection;
+  using C = chat::Connection;
   using J = nlohmann::json;
 
   router.add(

@@ -6,7 +6,6 @@
 #include "parley/chat/app_settings.hpp"
 #include "parley/chat/user_admin.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::http {
 
@@ -15,7 +14,7 @@ namespace asio = boost::asio;
 
 void add_user_routes(Router& router, ChatRouteDeps& deps) {
   using obs::RouteClass;
-  using C = pqxx::connection;
+  using C = chat::Connection;
   using J = nlohmann::json;
 
   router.add(bhttp::verb::get, "/v1/users", RouteClass::read,
@@ -44,13 +43,8 @@ void add_user_routes(Router& router, ChatRouteDeps& deps) {
   router.add(bhttp::verb::patch, "/v1/app", RouteClass::write,
              authed(deps, [&deps](RequestContext& ctx, Authed& a) -> asio::awaitable<Response> {
                PARLEY_JSON_BODY(ctx, body);
-               auto call = [caller = a.caller, body, events = &deps.events](C& c) {
-                 chat::EventCapture capture(caller.app_id);  // open connections re-check their tokens
-                 auto outcome = chat::update_app(c, caller, body);
-                 if (std::holds_alternative<chat::Reply>(outcome)) events->publish(capture.take());
-                 return outcome;
-               };
-               const chat::Outcome outcome = co_await deps.db.run(std::move(call));
+               auto call = [caller = a.caller, body](C& c) { return chat::update_app(c, caller, body); };
+               const chat::Outcome outcome = co_await deps.services.run(std::move(call));
                if (std::holds_alternative<chat::Reply>(outcome)) deps.authenticator.invalidate_everywhere(a.app->api_key);
                co_return render(outcome);
              }));

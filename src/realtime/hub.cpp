@@ -303,7 +303,7 @@ asio::awaitable<void> Hub::fill(std::string key, std::uint64_t generation) {
     const std::int64_t after = feed->last;
     std::vector<std::pair<std::int64_t, std::string>> rows;
     try {
-      auto read = [app_id, cid, after](pqxx::connection& c) { return storage::events_after(c, app_id, cid, after, kPage); };
+      auto read = [app_id, cid, after](storage::Connection& c) { return storage::events_after(c, app_id, cid, after, kPage); };
       rows = co_await db_.run(std::move(read));
     } catch (const std::exception& e) {
       obs::warn("filling a channel feed from PostgreSQL failed", {{"channel", key}, {"error", e.what()}});

@@ -24,15 +24,15 @@ AppRecord read_app(const pqxx::row& r) {
 
 }  // namespace
 
-AppRecord create_app(pqxx::transaction_base& tx, const NewApp& app) {
-  const auto rows = tx.exec_params(std::string("INSERT INTO apps (public_id, name, api_key, api_secret) "
+AppRecord create_app(Tx& tx, const NewApp& app) {
+  const auto rows = tx.pq().exec_params(std::string("INSERT INTO apps (public_id, name, api_key, api_secret) "
                                                "VALUES ($1, $2, $3, $4) RETURNING ") + kColumns,
                                    app.public_id, app.name, app.api_key, app.api_secret);
   return read_app(rows[0]);
 }
 
-std::optional<AppRecord> find_app_by_key(pqxx::transaction_base& tx, const std::string& api_key) {
-  const auto rows = tx.exec_params(std::string("SELECT ") + kColumns + " FROM apps WHERE api_key = $1", api_key);
+std::optional<AppRecord> find_app_by_key(Tx& tx, const std::string& api_key) {
+  const auto rows = tx.pq().exec_params(std::string("SELECT ") + kColumns + " FROM apps WHERE api_key = $1", api_key);
   if (rows.empty()) return std::nullopt;
   return read_app(rows[0]);
 }

@@ -1,7 +1,7 @@
 #include "parley/storage/db_pool.hpp"
 
 #include "parley/obs/log.hpp"
-#include "parley/storage/statements.hpp"
+#include "parley/storage/prepared.hpp"
 
 #include <pqxx/pqxx>
 
@@ -60,10 +60,7 @@ DbPoolStats DbPool::stats() const {
   }
   s.rejected = rejected_.load(std::memory_order_relaxed);
   s.expired = expired_.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < static_cast<std::size_t>(Statement::kCount); ++i) {
-    const auto st = static_cast<Statement>(i);
-    s.statements.emplace_back(statement_name(st), statement_count(st));
-  }
+  for (const auto* p : prepared_statements()) s.statements.emplace_back(p->name(), p->count());
   s.connect_failures = connect_failures_.load(std::memory_order_relaxed);
   return s;
 }

@@ -1,6 +1,6 @@
 #include "parley/storage/send_batch.hpp"
 
-#include "parley/storage/statements.hpp"
+#include "parley/storage/prepared.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -8,6 +8,18 @@
 #include <stdexcept>
 
 namespace parley::storage {
+
+namespace {
+
+// Every send of a group-commit batch in one call of the server-side function (migrations/).
+const Prepared kSendBatch{"send_batch", "SELECT * FROM parley_send_batch($1::jsonb)"};
+// The channel events of a batch, one multi-row insert.
+const Prepared kInsertEvents{"insert_events",
+                             "INSERT INTO channel_events (channel_pk, seq, type, payload) "
+       "SELECT x.channel_pk, x.seq, x.type, x.payload "
+       "FROM jsonb_to_recordset($1::jsonb) AS x(channel_pk bigint, seq bigint, type text, payload jsonb)"};
+
+}  // namespace
 
 namespace {
 
@@ -29,7 +41,7 @@ SendCode parse_code(const std::string& code) {
 
 }  // namespace
 
-std::vector<SendResult> store_sends(pqxx::transaction_base& tx, const std::vector<SendItem>& items) {
+std::vector<SendResult> store_sends(Tx& tx, const std::vector<SendItem>& items) {
   nlohmann::json batch = nlohmann::json::array();
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& s = items[i];
@@ -53,7 +65,7 @@ std::vector<SendResult> store_sends(pqxx::transaction_base& tx, const std::vecto
                      {"hash", s.content_hash},
                      {"notify", s.notify}});
   }
-  const auto rows = exec_statement(tx, Statement::send_batch, batch.dump());
+  const auto rows = kSendBatch(tx, batch.dump());
   std::vector<SendResult> results(items.size());
   for (const auto& r : rows) {
     const auto i = r[kResultColumns].as<std::size_t>();
@@ -75,7 +87,7 @@ std::vector<SendResult> store_sends(pqxx::transaction_base& tx, const std::vecto
   return results;
 }
 
-void insert_events(pqxx::transaction_base& tx, const std::vector<EventRow>& events) {
+void insert_events(Tx& tx, const std::vector<EventRow>& events) {
   if (events.empty()) return;
   // The payloads are JSON already: spliced in as they are, not parsed and dumped again.
   std::string param = "[";
@@ -87,7 +99,7 @@ void insert_events(pqxx::transaction_base& tx, const std::vector<EventRow>& even
     param += '}';
   }
   param += ']';
-  exec_statement(tx, Statement::insert_events, param);
+  kInsertEvents(tx, param);
 }
 
 }  // namespace parley::storage

@@ -11,7 +11,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
-#include <pqxx/nontransaction>
 
 namespace parley::ws {
 
@@ -53,9 +52,8 @@ asio::awaitable<void> WsGateway::accept(Stream stream, net::UpgradeRequest reque
   std::variant<auth::Identity, protocol::ApiError> verdict = protocol::ApiError::unavailable("not checked");
   // connection.ok's user and unread totals come from the authentication's own database call.
   auto me_body = std::make_shared<nlohmann::json>();
-  auto load_me = [me_body](pqxx::connection& c, const auth::Identity& id) {
-    pqxx::nontransaction tx(c);  // the user and the unread totals: one statement, one snapshot, one round trip
-    *me_body = chat::read_me(tx, id.app->id, id.user_id);
+  auto load_me = [me_body](chat::Connection& c, const auth::Identity& id) {
+    *me_body = chat::read_me(c, id.app->id, id.user_id);  // one statement, one snapshot, one round trip
   };
   try {
     verdict = co_await deps_.authenticator.authenticate(api_key, token, std::move(load_me));

@@ -121,12 +121,12 @@ asio::awaitable<void> WsSession<Stream>::op_watch(nlohmann::json id, nlohmann::j
   std::vector<chat::Outcome> outcomes;
   try {
     const chat::Caller who = caller();
-    auto read = [who, wanted](pqxx::connection& c) {
+    auto read = [who, wanted](chat::Connection& c) {
       std::vector<chat::Outcome> out;
       for (const auto& [cid, after] : wanted) out.push_back(chat::watch_channel(c, who, cid, after));
       return out;
     };
-    outcomes = co_await deps_.db.run(std::move(read));
+    outcomes = co_await deps_.services.db().run(std::move(read));
   } catch (const std::exception& e) {
     const ApiError error = db_failure(e);
     for (const auto& [cid, after] : wanted) {
@@ -247,14 +247,10 @@ asio::awaitable<void> WsSession<Stream>::op_read(nlohmann::json id, nlohmann::js
   chat::Outcome outcome;
   try {
     const chat::Caller who = caller();
-    chat::EventPublisher* events = &deps_.hub;
-    auto mark = [who, type, channel_id, body, events](pqxx::connection& c) {
-      chat::EventCapture capture(who.app_id);
-      auto out = chat::mark_read(c, who, type, channel_id, body);
-      if (std::holds_alternative<chat::Reply>(out)) events->publish(capture.take());
-      return out;
+    auto mark = [who, type, channel_id, body](chat::Connection& c) {
+      return chat::mark_read(c, who, type, channel_id, body);
     };
-    outcome = co_await deps_.db.run(std::move(mark));
+    outcome = co_await deps_.services.run(std::move(mark));
   } catch (const std::exception& e) {
     reply_error(id, db_failure(e));
     co_return;

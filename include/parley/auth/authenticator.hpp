@@ -9,7 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <pqxx/connection>
+#include "parley/storage/tx.hpp"
 
 #include <chrono>
 #include <functional>
@@ -40,7 +40,7 @@ class Authenticator {
   /// Runs on the connection of the database call that loaded a user's auth state, once it accepted the
   /// user: a caller with more database work (the WebSocket connect's `me`, a REST operation) does it in
   /// that same pool call. Not called for server tokens (they need no query) nor for refused users.
-  using Then = std::function<void(pqxx::connection& c, const Identity& identity)>;
+  using Then = std::function<void(storage::Connection& c, const Identity& identity)>;
 
   boost::asio::awaitable<std::variant<Identity, protocol::ApiError>> authenticate(const std::string& api_key,
                                                                                    const std::string& token,

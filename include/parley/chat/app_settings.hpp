@@ -5,15 +5,14 @@
 // api_secret. Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
 
 namespace parley::chat {
 
 /// GET /v1/app (server) -> {"app":{id, name, api_key, revoke_tokens_before, created_at, updated_at}}
-Outcome get_app(pqxx::connection& c, const Caller& caller);
+Outcome get_app(Connection& c, const Caller& caller);
 
 /// PATCH /v1/app {"revoke_tokens_before": ts | null} (server). The caller must drop the app from
 /// the Authenticator's cache afterwards; other nodes see the change when their cache expires.
-Outcome update_app(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
+Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& body);
 
 }  // namespace parley::chat

@@ -6,7 +6,6 @@
 // marks, and take none. Synchronous: each function runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
 
 #include <string>
 #include <vector>
@@ -19,19 +18,19 @@ std::string distinct_channel_id(const std::vector<std::string>& members);
 
 /// POST /v1/channels/{type} {"members":[ids],"name"?,"custom"?} (no id): 201 created / 200 existing,
 /// the same state as PUT.
-Outcome create_distinct_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+Outcome create_distinct_channel(Connection& c, const Caller& caller, const std::string& type,
                                 const nlohmann::json& body);
 /// DELETE /v1/channels/{type}/{id}?hard= -> {"channel"} with deleted_at (soft: logs channel.deleted).
-Outcome delete_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome delete_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                        bool hard);
 /// POST /v1/channels/{type}/{id}/truncate: every message removed; logs channel.truncated.
-Outcome truncate_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome truncate_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                          const nlohmann::json& body);
 /// POST .../hide (hidden = true) and .../show (false) -> {"membership"}.
-Outcome set_channel_hidden(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome set_channel_hidden(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                            const nlohmann::json& body, bool hidden);
 /// POST .../mute (muted = true) and .../unmute (false) -> {"membership"}.
-Outcome set_channel_muted(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome set_channel_muted(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                           const nlohmann::json& body, bool muted);
 
 }  // namespace parley::chat

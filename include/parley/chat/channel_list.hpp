@@ -7,7 +7,6 @@
 #include "parley/chat/outcome.hpp"
 #include "parley/chat/store_support.hpp"
 
-#include <pqxx/connection>
 
 #include <map>
 #include <string>
@@ -22,7 +21,7 @@ inline constexpr int kChannelListMax = 100;
 /// The state of each channel, in order, as PUT /v1/channels/{type}/{id} answers it:
 /// {"channel","members" (up to 100, oldest first),"messages" (last 25 of the channel view, ascending),"read"}.
 /// Three queries whatever the number of channels.
-std::vector<nlohmann::json> channel_states(pqxx::transaction_base& tx, const std::vector<ChannelRow>& channels);
+std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels);
 
 /// Columns of a members row aliased `mb` for membership_json(): user_id, role, last_read_seq,
 /// created_at, muted, and whether the channel is hidden for that member right now.
@@ -33,6 +32,6 @@ nlohmann::json membership_json(const pqxx::row& r, int offset = 0);
 /// GET /v1/channels?type=&member=&sort=last_message_at|created_at&limit=&next=
 /// -> {"channels":[state + "unread_count" + "membership"], "next"}: the member's channels (hidden
 /// ones left out), newest first, ties broken by channel pk; `next` is an opaque cursor or null.
-Outcome list_channels(pqxx::connection& c, const Caller& caller, const std::map<std::string, std::string>& query);
+Outcome list_channels(Connection& c, const Caller& caller, const std::map<std::string, std::string>& query);
 
 }  // namespace parley::chat

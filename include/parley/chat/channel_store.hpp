@@ -10,24 +10,22 @@
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
-#include <pqxx/transaction_base>
 
 namespace parley::chat {
 
 /// PUT /v1/channels/{type}/{id}: {"name","members":[ids],"custom"} -> 201 created / 200 existing.
-Outcome create_or_get_channel(pqxx::connection& c, const Caller& caller, const std::string& type,
+Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::string& type,
                               const std::string& id, const nlohmann::json& body);
 /// GET /v1/channels/{type}/{id}
-Outcome get_channel(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id);
+Outcome get_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id);
 /// The same inside the caller's transaction (the name already checked).
-Outcome read_channel_state(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+Outcome read_channel_state(storage::Tx& tx, const Caller& caller, const std::string& type,
                            const std::string& id);
 /// The checks of a send that need no database: names, validation, limits; picks an id when none is given.
 std::variant<MessageDraft, protocol::ApiError> prepare_send(const Caller& caller, const std::string& type,
                                                             const std::string& id, const nlohmann::json& body);
 /// GET /v1/channels/{type}/{id}/messages?before_seq=&after_seq=&limit=
-Outcome list_messages(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome list_messages(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                       const std::map<std::string, std::string>& query);
 
 }  // namespace parley::chat

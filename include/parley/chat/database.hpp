@@ -3,6 +3,7 @@
 // system endpoints run chat operations through this handle and never hold
 // the storage layer's pool themselves (module map: http/ -> chat/ -> storage/).
 #include "parley/storage/db_pool.hpp"
+#include "parley/storage/tx.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -18,7 +19,7 @@ class Database {
   /// Runs `fn(connection)` on a database thread; see storage::DbPool::run (bounded queue, deadline,
   /// DbUnavailable when full or unreachable).
   template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F, pqxx::connection&>> run(F fn) {
+  boost::asio::awaitable<std::invoke_result_t<F, storage::Connection&>> run(F fn) {
     return pool_.run(std::move(fn));
   }
   /// One trivial statement through the pool (readiness); throws when PostgreSQL cannot answer.

@@ -9,7 +9,6 @@
 // it); otherwise the events in between are gone: 410 gone.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
 
 #include <cstdint>
 #include <map>
@@ -23,22 +22,22 @@ namespace parley::chat {
 inline constexpr std::size_t kMaxSyncChannels = 100;
 
 /// GET /v1/channels/{type}/{id}/events?after_seq=&limit= (limit default 100, max 1000).
-Outcome list_events(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome list_events(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                     const std::map<std::string, std::string>& query);
 
 /// POST /v1/sync {"channels":{cid: after_seq}, "limit"?} -> {"channels":{cid: {"events","has_more"} or
 /// {"error": envelope body}}}: every channel read in one snapshot; one channel's error does not fail the rest.
-Outcome sync_events(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
+Outcome sync_events(Connection& c, const Caller& caller, const nlohmann::json& body);
 
 /// The replay of a WebSocket `watch` (needs read_channel): the channel state (as GET) and, when `after`
 /// is given, the events after it (at most kMaxReplay; more, or past the retention: "recovered": false and
 /// no events). Reply body: {"state", "last_seq", "recovered", "events":[...]}.
 inline constexpr int kMaxReplay = 1000;
-Outcome watch_channel(pqxx::connection& c, const Caller& caller, const std::string& cid,
+Outcome watch_channel(Connection& c, const Caller& caller, const std::string& cid,
                       std::optional<std::int64_t> after);
 
 /// Deletes events older than retention_s (a prefix per channel); returns how many. One node at a time
 /// (transaction-scoped advisory lock); the others skip.
-std::size_t prune_events(pqxx::connection& c, std::uint64_t retention_s);
+std::size_t prune_events(Connection& c, std::uint64_t retention_s);
 
 }  // namespace parley::chat

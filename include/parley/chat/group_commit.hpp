@@ -66,10 +66,10 @@ class GroupCommitter {
   bool enqueue(std::unique_ptr<Pending>& p);
   boost::asio::awaitable<void> run_on_pool();
   /// On a DbPool worker: takes and commits batches until the queue is empty.
-  void drain(pqxx::connection& c);
-  void commit_batch(pqxx::connection& c, std::vector<std::unique_ptr<Pending>>& batch);
+  void drain(Connection& c);
+  void commit_batch(Connection& c, std::vector<std::unique_ptr<Pending>>& batch);
   /// One transaction for `batch`; throws what PostgreSQL throws (nothing committed then).
-  std::vector<Outcome> commit_once(pqxx::connection& c, const std::vector<const SendRequest*>& batch,
+  std::vector<Outcome> commit_once(Connection& c, const std::vector<const SendRequest*>& batch,
                                    std::vector<ChannelEvent>& committed);
   void fail_queued(std::exception_ptr error);
 

@@ -8,7 +8,6 @@
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/transaction_base>
 
 #include <vector>
 
@@ -25,7 +24,7 @@ struct SendRequest {
 /// Stores `sends` (sorted into one lock order by the caller) in `tx`; one Outcome per send, in order.
 /// The events of accepted sends are appended to `committed`, to publish after the commit.
 /// Throws what PostgreSQL throws: then nothing of the batch may be committed.
-std::vector<Outcome> store_sends(pqxx::transaction_base& tx, const std::vector<const SendRequest*>& sends,
+std::vector<Outcome> store_sends(storage::Tx& tx, const std::vector<const SendRequest*>& sends,
                                  std::vector<ChannelEvent>& committed);
 
 }  // namespace parley::chat

@@ -3,8 +3,6 @@
 // events: they take no seq. Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
-#include <pqxx/transaction_base>
 
 namespace parley::chat {
 
@@ -16,11 +14,13 @@ inline constexpr int kUnreadCap = 1000;
 std::string unread_count_sql(const std::string& channel_pk, const std::string& read_seq, const std::string& user);
 
 /// POST /v1/channels/{type}/{id}/read {"seq"?}: the caller's read mark (default: everything).
-Outcome mark_read(pqxx::connection& c, const Caller& caller, const std::string& type, const std::string& id,
+Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body);
 /// GET /v1/me: the user, total_unread_count and unread_channels.
-Outcome get_me(pqxx::connection& c, const Caller& caller);
+Outcome get_me(Connection& c, const Caller& caller);
 /// The body of get_me for a user, inside the caller's transaction (prepared statements only).
-nlohmann::json read_me(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& user_id);
+nlohmann::json read_me(storage::Tx& tx, std::int64_t app_id, const std::string& user_id);
+/// The same in one autocommit statement (connection.ok, after the token check on the same connection).
+nlohmann::json read_me(Connection& c, std::int64_t app_id, const std::string& user_id);
 
 }  // namespace parley::chat

@@ -2,11 +2,12 @@
 // Building blocks shared by the chat stores: channel lookup, the permission
 // check, seq assignment, the event log, row rendering and query parsing.
 // Synchronous; every function works inside the caller's transaction.
+#include "parley/chat/channel_event.hpp"
 #include "parley/chat/outcome.hpp"
+#include "parley/storage/channel_repository.hpp"
 #include "parley/storage/message_row.hpp"
 
 #include <pqxx/row>
-#include <pqxx/transaction_base>
 
 #include <map>
 #include <optional>
@@ -17,7 +18,7 @@ namespace parley::chat {
 /// to_char(column) as RFC 3339 UTC with milliseconds.
 std::string ts(const std::string& column);
 /// The transaction's now() rendered by ts().
-std::string now_ts(pqxx::transaction_base& tx);
+std::string now_ts(storage::Tx& tx);
 
 struct ChannelRow {
   std::int64_t pk = 0;
@@ -30,16 +31,18 @@ std::string channel_columns(const std::string& alias = "");
 inline constexpr int kChannelColumnCount = 12;
 /// The channel object of a row selected with channel_columns().
 ChannelRow read_channel(const pqxx::row& r);
+/// The channel object of a typed channel row.
+ChannelRow channel_row(const storage::ChannelRecord& r);
 
 /// The channel (not deleted), optionally locked FOR UPDATE.
-std::optional<ChannelRow> find_channel(pqxx::transaction_base& tx, std::int64_t app_id, const std::string& type,
+std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, const std::string& type,
                                        const std::string& id, bool for_update);
 /// "" when the user is not a member.
-std::string member_role(pqxx::transaction_base& tx, std::int64_t channel_pk, const std::string& user_id);
+std::string member_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id);
 /// Validates the syntax of the type and id (whether the type exists in the app: check_channel_type()).
 std::optional<protocol::ApiError> check_channel_name(const std::string& type, const std::string& id);
 /// The one permission check: channel type grants applied to the caller's roles.
-std::optional<protocol::ApiError> authorize(pqxx::transaction_base& tx, const Caller& caller, const std::string& type,
+std::optional<protocol::ApiError> authorize(storage::Tx& tx, const Caller& caller, const std::string& type,
                                             const ChannelRow& ch, const char* action);
 
 std::optional<std::int64_t> parse_seq(const std::map<std::string, std::string>& q, const std::string& name,
@@ -67,14 +70,14 @@ std::optional<protocol::ApiError> parse_seq_page(const std::map<std::string, std
 /// A page of the messages (aliased m) matching `where`, bounded by before_seq / after_seq: the
 /// newest page unless after_seq is given, ascending by seq either way. {"messages","has_more"},
 /// reactions not attached yet.
-nlohmann::json message_page(pqxx::transaction_base& tx, const std::string& where, const std::string& cid,
+nlohmann::json message_page(storage::Tx& tx, const std::string& where, const std::string& cid,
                             const SeqPage& page);
 
 /// True for callers who moderate the channel (server, app admin, channel owner or moderator).
-bool is_channel_moderator(pqxx::transaction_base& tx, const Caller& caller, const ChannelRow& ch);
+bool is_channel_moderator(storage::Tx& tx, const Caller& caller, const ChannelRow& ch);
 /// 403 channel_frozen for non-moderators of a frozen channel; 429 cooldown (details.retry_after_s)
 /// when the caller sent a message within the channel's cooldown_s (slow mode).
-std::optional<protocol::ApiError> check_frozen_and_cooldown(pqxx::transaction_base& tx, const Caller& caller,
+std::optional<protocol::ApiError> check_frozen_and_cooldown(storage::Tx& tx, const Caller& caller,
                                                             const ChannelRow& ch);
 
 /// The refusals of check_frozen_and_cooldown (also given by the batched send path).
@@ -82,8 +85,9 @@ protocol::ApiError channel_frozen_error();
 protocol::ApiError cooldown_error(std::int64_t retry_after_s, std::int64_t cooldown_s);
 
 /// Takes the channel's next seq (locks the channel row until commit).
-std::int64_t next_seq(pqxx::transaction_base& tx, std::int64_t channel_pk);
-void append_event(pqxx::transaction_base& tx, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
+std::int64_t next_seq(storage::Tx& tx, std::int64_t channel_pk);
+/// Writes the event row and records the event in `changes` (published after the commit).
+void append_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
                   const nlohmann::json& payload);
 
 }  // namespace parley::chat

@@ -5,7 +5,6 @@
 // inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
 
 #include <map>
 #include <string>
@@ -17,21 +16,21 @@ inline constexpr std::size_t kMaxUsersPerLookup = 100;
 
 /// GET /v1/users?ids=a,b (at most 100) or ?q=prefix&limit=&next= (id prefix, ordered by id, opaque
 /// cursor) -> {"users":[...], "next"?}. Any authenticated caller; soft-deleted users are left out.
-Outcome list_users(pqxx::connection& c, const Caller& caller, const std::map<std::string, std::string>& query);
+Outcome list_users(Connection& c, const Caller& caller, const std::map<std::string, std::string>& query);
 
 /// PATCH /v1/users/{id} {"set":{name,image,custom,role}, "unset":[...], "deactivated": bool}.
 /// A server token may change everything; a user only their own name, image and custom.
-Outcome update_user(pqxx::connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body);
+Outcome update_user(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body);
 
 /// DELETE /v1/users/{id}?mode=soft|hard (server). soft: deleted_at set, content kept. hard: the
 /// row, the user's messages (each a message.deleted event) and memberships (member.removed) go;
 /// a tombstone keeps older tokens refused.
-Outcome delete_user(pqxx::connection& c, const Caller& caller, const std::string& id,
+Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
                     const std::map<std::string, std::string>& query);
 
 /// POST /v1/users/{id}/revoke_tokens {"before": ts?} (server): the user's tokens with iat < before
 /// (or without iat) get 401 token_revoked. Absent: now; null: no revocation.
-Outcome revoke_user_tokens(pqxx::connection& c, const Caller& caller, const std::string& id,
+Outcome revoke_user_tokens(Connection& c, const Caller& caller, const std::string& id,
                            const nlohmann::json& body);
 
 /// The SQL value of a revocation time a client sent in body[field]: absent -> "now()", null ->

@@ -2,7 +2,6 @@
 // Users of an app (API.md section 5, Users). Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/connection>
 #include <pqxx/row>
 
 #include <optional>
@@ -10,9 +9,9 @@
 namespace parley::chat {
 
 /// POST /v1/users: {"users":[{id,name,image,role,custom}]} -> {"users":{id: user}} (server only).
-Outcome upsert_users(pqxx::connection& c, const Caller& caller, const nlohmann::json& body);
+Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& body);
 /// GET /v1/users/{id}
-Outcome get_user(pqxx::connection& c, const Caller& caller, const std::string& id);
+Outcome get_user(Connection& c, const Caller& caller, const std::string& id);
 
 /// Checks the profile fields a user object may carry (name, image, role, custom), as upsert and
 /// PATCH /v1/users/{id} accept them; absent fields are fine, null name or image means "none".

@@ -7,7 +7,6 @@
 #include "parley/http/chat_routes.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <pqxx/connection>
 
 #include <functional>
 #include <map>
@@ -74,25 +73,21 @@ Handler db_route(ChatRouteDeps& deps, Body mode, Op op) {
       }
     }
     auto outcome = std::make_shared<std::optional<chat::Outcome>>();
-    auto run = std::make_shared<std::function<void(pqxx::connection&, const chat::Caller&)>>(
-        [op, params = ctx.params, query = ctx.query, body = std::move(body), events = &deps.events,
-                outcome](pqxx::connection& c, const chat::Caller& caller) {
-      // The events the operation logged go to watchers once it has committed (it answers a Reply).
-      chat::EventCapture capture(caller.app_id);
+    auto run = std::make_shared<std::function<void(chat::Connection&, const chat::Caller&)>>(
+        [op, params = ctx.params, query = ctx.query, body = std::move(body), services = &deps.services,
+                outcome](chat::Connection& c, const chat::Caller& caller) {
       auto result = op(c, caller, params, query, body);
-      if (std::holds_alternative<chat::Reply>(result)) {
-        if (auto committed = capture.take(); !committed.empty()) events->publish(std::move(committed));
-      }
+      services->publish(result);  // what it committed goes to watchers
       *outcome = std::move(result);
     });
     auth::Authenticator::Then then;
-    if (!bad_body) then = [run](pqxx::connection& c, const auth::Identity& id) { (*run)(c, caller_of(id)); };
+    if (!bad_body) then = [run](chat::Connection& c, const auth::Identity& id) { (*run)(c, caller_of(id)); };
     auto who = co_await authenticate(ctx, deps, std::move(then));
     if (auto* err = std::get_if<protocol::ApiError>(&who)) co_return error_response(*err);
     if (bad_body) co_return error_response(*bad_body);
     if (!outcome->has_value()) {
-      auto alone = [run, caller = std::get<Authed>(who).caller](pqxx::connection& c) { (*run)(c, caller); };
-      co_await deps.db.run(std::move(alone));
+      auto alone = [run, caller = std::get<Authed>(who).caller](chat::Connection& c) { (*run)(c, caller); };
+      co_await deps.services.db().run(std::move(alone));
     }
     co_return render(std::move(**outcome));
   };

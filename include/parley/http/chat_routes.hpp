@@ -4,16 +4,15 @@
 #include "parley/auth/authenticator.hpp"
 #include "parley/chat/group_commit.hpp"
 #include "parley/http/router.hpp"
-#include "parley/chat/database.hpp"
+#include "parley/chat/services.hpp"
 
 namespace parley::http {
 
 /// Outlives the router.
 struct ChatRouteDeps {
   auth::Authenticator& authenticator;
-  chat::Database& db;
+  chat::Services& services;     // runs chat operations and publishes what they committed
   chat::GroupCommitter& sends;  // message sends go through group commit
-  chat::EventPublisher& events;  // committed channel events -> watchers (the realtime Hub)
 };
 
 void add_chat_routes(Router& router, ChatRouteDeps& deps);

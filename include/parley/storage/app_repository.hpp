@@ -1,7 +1,7 @@
 #pragma once
 // Rows of the apps table (tenants). Functions take a transaction so callers decide the unit of work.
 #include <nlohmann/json.hpp>
-#include <pqxx/transaction_base>
+#include "parley/storage/tx.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -25,7 +25,7 @@ struct NewApp {
 };
 
 /// Inserts a new app.
-AppRecord create_app(pqxx::transaction_base& tx, const NewApp& app);
-std::optional<AppRecord> find_app_by_key(pqxx::transaction_base& tx, const std::string& api_key);
+AppRecord create_app(Tx& tx, const NewApp& app);
+std::optional<AppRecord> find_app_by_key(Tx& tx, const std::string& api_key);
 
 }  // namespace parley::storage

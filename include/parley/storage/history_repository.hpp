@@ -5,7 +5,7 @@
 // the response without parsing). Synchronous: runs inside a DbPool call.
 #include "parley/storage/message_row.hpp"
 
-#include <pqxx/transaction_base>
+#include "parley/storage/tx.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +36,6 @@ struct HistoryQuery {
 };
 
 /// nullopt when the channel does not exist (or is deleted). Newest page unless after_seq is set.
-std::optional<HistoryPage> read_history(pqxx::transaction_base& tx, const HistoryQuery& q);
+std::optional<HistoryPage> read_history(Tx& tx, const HistoryQuery& q);
 
 }  // namespace parley::storage

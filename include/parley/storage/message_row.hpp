@@ -28,7 +28,15 @@ struct MessageRow {
   bool show_in_channel = false;
 };
 
-/// The 17 message columns starting at `first` (the order of chat::kMessageColumns).
+/// SQL text: the 17 message columns of the messages table aliased m, in the order read_message_row() reads.
+/// For the statements of storage/ (constant text, no values).
+#define PARLEY_MESSAGE_COLUMNS                                                                            \
+  "m.id, m.seq, m.type, m.user_id, m.text, m.attachments::text, m.parent_id, m.reply_count, "            \
+  "m.mentioned_users::text, m.pinned, m.silent, m.custom::text, parley_ts(m.created_at), "               \
+  "parley_ts(m.updated_at), parley_ts(m.deleted_at), m.content_hash, m.show_in_channel"
+inline constexpr int kMessageRowColumns = 17;
+
+/// The 17 message columns starting at `first` (PARLEY_MESSAGE_COLUMNS).
 MessageRow read_message_row(const pqxx::row& r, int first = 0);
 
 }  // namespace parley::storage

@@ -5,7 +5,7 @@
 #include "parley/storage/message_row.hpp"
 
 #include <nlohmann/json.hpp>
-#include <pqxx/transaction_base>
+#include "parley/storage/tx.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -44,7 +44,7 @@ struct SendResult {
 };
 
 /// Stores the sends (already in lock order); one result per item, in order.
-std::vector<SendResult> store_sends(pqxx::transaction_base& tx, const std::vector<SendItem>& items);
+std::vector<SendResult> store_sends(Tx& tx, const std::vector<SendItem>& items);
 
 struct EventRow {
   std::int64_t channel_pk = 0;
@@ -54,6 +54,6 @@ struct EventRow {
 };
 
 /// Appends channel events in one statement.
-void insert_events(pqxx::transaction_base& tx, const std::vector<EventRow>& events);
+void insert_events(Tx& tx, const std::vector<EventRow>& events);
 
 }  // namespace parley::storage

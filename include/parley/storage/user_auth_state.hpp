@@ -1,8 +1,7 @@
 #pragma once
 // What authentication needs to know of a user: role, deactivation, deletion
 // and per-user token revocation. Synchronous: runs inside a DbPool call.
-#include <pqxx/connection>
-#include <pqxx/transaction_base>
+#include "parley/storage/tx.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -18,9 +17,9 @@ struct UserAuthState {
 };
 
 /// nullopt when the user has no row yet (a valid token for a new user is accepted as role "user").
-std::optional<UserAuthState> load_user_auth_state(pqxx::connection& c, std::int64_t app_id, const std::string& id);
+std::optional<UserAuthState> load_user_auth_state(Connection& c, std::int64_t app_id, const std::string& id);
 /// The same inside the caller's transaction (prepared statement user_auth_state).
-std::optional<UserAuthState> load_user_auth_state(pqxx::transaction_base& tx, std::int64_t app_id,
+std::optional<UserAuthState> load_user_auth_state(Tx& tx, std::int64_t app_id,
                                                   const std::string& id);
 
 }  // namespace parley::storage

@@ -3,6 +3,7 @@
 // token, completes the handshake and runs a WsSession on the connection's thread.
 #include "parley/auth/authenticator.hpp"
 #include "parley/chat/group_commit.hpp"
+#include "parley/chat/services.hpp"
 #include "parley/realtime/hub.hpp"
 #include "parley/realtime/presence.hpp"
 #include "parley/net/server_context.hpp"
@@ -16,7 +17,7 @@ struct WsDeps {
   net::ConnectionRegistry& connections;
   auth::Authenticator& authenticator;
   std::string node_id;
-  storage::DbPool& db;
+  chat::Services& services;  // chat operations (watch, read); sends go through `sends`
   chat::GroupCommitter& sends;
   realtime::Hub& hub;
   realtime::Presence& presence;

@@ -1,0 +1,34 @@
+#include "parley/storage/prepared.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace parley::storage {
+
+namespace {
+
+std::vector<const Prepared*>& registry() {
+  static std::vector<const Prepared*> all;  // filled during static initialization, read-only afterwards
+  return all;
+}
+
+}  // namespace
+
+Prepared::Prepared(const char* name, const char* sql) : name_(name), sql_(sql) {
+  for (const auto* p : registry()) {
+    if (std::strcmp(p->name(), name) == 0) {  // a programming error: fail at startup, not at the first query
+      std::fprintf(stderr, "parley: prepared statement %s defined twice\n", name);
+      std::abort();
+    }
+  }
+  registry().push_back(this);
+}
+
+const std::vector<const Prepared*>& prepared_statements() { return registry(); }
+
+void prepare_statements(pqxx::connection& c) {
+  for (const auto* p : registry()) c.prepare(p->name(), p->sql());
+}
+
+}  // namespace parley::storage
