@@ -5,6 +5,7 @@
 #include "parley/auth/random.hpp"
 #include "parley/obs/log.hpp"
 #include "parley/storage/app_repository.hpp"
+#include "parley/storage/prepared.hpp"
 #include "parley/storage/db_pool.hpp"
 #include "parley/storage/migrator.hpp"
 
@@ -85,6 +86,7 @@ int cmd_app_create(const std::vector<std::string>& flags) {
   const std::string name = extra["name"];
   if (name.empty() || name.size() > 200) throw config::ConfigError("app create needs --name (1 to 200 characters)");
   storage::Connection conn(command_database_url(c));
+  storage::prepare_statements(conn);
   storage::Tx tx(conn);
   // A fresh key and a 48-byte random secret.
   const storage::NewApp fresh{"app_" + auth::random_hex(8), name, auth::random_hex(12),
@@ -115,6 +117,7 @@ int cmd_token_create(const std::vector<std::string>& flags) {
     if (exp_s <= 0) throw config::ConfigError("invalid value for --exp-s: expected a positive number of seconds");
   }
   storage::Connection conn(command_database_url(c));
+  storage::prepare_statements(conn);
   storage::Tx tx(conn, storage::TxKind::read);
   const auto app = storage::find_app_by_key(tx, key);
   if (!app) {

@@ -2,10 +2,8 @@
 
 #include "parley/chat/channel_event.hpp"
 
-#include "parley/chat/store_support.hpp"
 #include "parley/chat/user_admin.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/app_repository.hpp"
 
 namespace parley::chat {
 
@@ -13,17 +11,14 @@ using protocol::ApiError;
 
 namespace {
 
-// Deliberately no api_secret and no raw settings column.
-const std::string kAppColumns =
-    "public_id, name, api_key, " + ts("revoke_tokens_before") + ", " + ts("created_at") + ", " + ts("updated_at");
-
-nlohmann::json render_app(const pqxx::row& r) {
-  return {{"id", r[0].c_str()},
-          {"name", r[1].c_str()},
-          {"api_key", r[2].c_str()},
-          {"revoke_tokens_before", r[3].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[3].c_str())},
-          {"created_at", r[4].c_str()},
-          {"updated_at", r[5].c_str()}};
+// Deliberately no api_secret and no raw settings.
+nlohmann::json render_app(const storage::AppSettingsRecord& a) {
+  return {{"id", a.public_id},
+          {"name", a.name},
+          {"api_key", a.api_key},
+          {"revoke_tokens_before", a.revoke_tokens_before ? nlohmann::json(*a.revoke_tokens_before) : nlohmann::json(nullptr)},
+          {"created_at", a.created_at},
+          {"updated_at", a.updated_at}};
 }
 
 }  // namespace
@@ -31,9 +26,9 @@ nlohmann::json render_app(const pqxx::row& r) {
 Outcome get_app(Connection& c, const Caller& caller) {
   if (!caller.server) return ApiError::forbidden("only a server token may read app settings");
   storage::Tx tx(c, storage::TxKind::read);
-  const auto rows = tx.pq().exec("SELECT " + kAppColumns + " FROM apps WHERE id = " + std::to_string(caller.app_id));
-  if (rows.empty()) return ApiError::not_found("no such app");
-  return Reply{Done::ok, {{"app", render_app(rows[0])}}};
+  const auto row = storage::find_app_settings(tx, caller.app_id);
+  if (!row) return ApiError::not_found("no such app");
+  return Reply{Done::ok, {{"app", render_app(*row)}}};
 }
 
 Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& body) {
@@ -45,19 +40,15 @@ Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& bo
                                        " (supported: revoke_tokens_before)");
     }
   }
-  auto before = revocation_time_sql(body, "revoke_tokens_before");
+  auto before = revocation_cutoff(body, "revoke_tokens_before");
   if (auto* err = std::get_if<ApiError>(&before)) return *err;
   storage::Tx tx(c);
-  const auto rows =
-      tx.pq().exec("UPDATE apps SET revoke_tokens_before = " + std::get<std::string>(before) +
-              ", updated_at = now() WHERE id = " + std::to_string(caller.app_id) + " RETURNING " + kAppColumns);
-  if (rows.empty()) return ApiError::not_found("no such app");
-  auto app = render_app(rows[0]);
-  const auto before_row = tx.pq().exec1("SELECT floor(extract(epoch FROM revoke_tokens_before))::bigint FROM apps WHERE id = " +
-                                   std::to_string(caller.app_id));
+  const auto row = storage::update_app_revocation(tx, caller.app_id, std::get<storage::RevocationCutoff>(before));
+  if (!row) return ApiError::not_found("no such app");
+  auto app = render_app(*row);
   tx.commit();
   Changes changes(caller.app_id);
-  if (!before_row[0].is_null()) record_access_revoked(changes, "", before_row[0].as<std::int64_t>());
+  if (row->revoke_tokens_before_s) record_access_revoked(changes, "", *row->revoke_tokens_before_s);
   return committed(changes, Done::ok, {{"app", std::move(app)}});
 }
 

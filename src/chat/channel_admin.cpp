@@ -7,8 +7,8 @@
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/channel_repository.hpp"
+#include "parley/storage/member_repository.hpp"
 
 #include <set>
 
@@ -48,9 +48,10 @@ std::variant<std::string, ApiError> target_member(const Caller& caller, const nl
   return caller.user_id;
 }
 
-// Sets one per-member column; no seq (per-member state, like read marks).
+// Sets one per-member setting; no seq (per-member state, like read marks).
+template <class Set>
 Outcome set_member_state(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
-                         const nlohmann::json& body, const std::string& assignment, const char* what) {
+                         const nlohmann::json& body, const Set& set, const char* what) {
   if (auto e = check_channel_name(type, id)) return *e;
   auto who = target_member(caller, body);
   if (auto* err = std::get_if<ApiError>(&who)) return *err;
@@ -58,11 +59,9 @@ Outcome set_member_state(Connection& c, const Caller& caller, const std::string&
   storage::Tx tx(c);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
-  const auto rows = tx.pq().exec("UPDATE members AS mb SET " + assignment + " WHERE mb.channel_pk = " +
-                            std::to_string(ch->pk) + " AND mb.user_id = " + tx.pq().quote(user) + " RETURNING " +
-                            kMembershipColumns);
-  if (rows.empty()) return ApiError::forbidden(std::string("only members can ") + what + " a channel");
-  auto membership = membership_json(rows[0]);
+  const std::optional<storage::MembershipRecord> changed = set(tx, ch->pk, user);
+  if (!changed) return ApiError::forbidden(std::string("only members can ") + what + " a channel");
+  auto membership = membership_json(*changed);
   tx.commit();
   return Reply{Done::ok, {{"cid", ch->json["cid"]}, {"membership", std::move(membership)}}};
 }
@@ -104,34 +103,26 @@ Outcome create_distinct_channel(Connection& c, const Caller& caller, const std::
     return ApiError::forbidden("a user creates only distinct channels they are a member of");
   }
   const std::string cid = type + ":" + id;
-  const std::string app = std::to_string(caller.app_id);
   storage::Tx tx(c);
   if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
   // The unique (app_id, type, id) makes concurrent creations of one set meet on one row: the
   // loser's insert waits for the winner's commit, then does nothing and reads the winner's row.
-  const auto inserted = tx.pq().exec(
-      "INSERT INTO channels (app_id, type, id, name, custom, created_by, distinct_key) VALUES (" + app + ", " +
-      tx.pq().quote(type) + ", " + tx.pq().quote(id) + ", " +
-      (body.contains("name") ? tx.pq().quote(body["name"].get<std::string>()) : "NULL") + ", " +
-      (body.contains("custom") ? tx.pq().quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
-      (caller.server ? "NULL" : tx.pq().quote(caller.user_id)) + ", " + tx.pq().quote(key) +
-      ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
-  const bool created = !inserted.empty();
+  auto fresh = new_channel(caller, type, id, body);
+  fresh.distinct_key = key;
+  const auto inserted = storage::insert_channel(tx, fresh);
+  const bool created = inserted.has_value();
   if (created) {
-    const std::string pk = inserted[0][0].c_str();
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;
-      tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" + pk + ", " + app + ", " +
-              tx.pq().quote(m) + ", " + (owner ? "'owner'" : "'member'") + ")");
+      storage::insert_member(tx, *inserted, caller.app_id, m, owner ? "owner" : "member");  // a new set: no duplicates
     }
   } else {
-    const auto existing = tx.pq().exec1("SELECT distinct_key, deleted_at IS NOT NULL FROM channels WHERE app_id = " + app +
-                                   " AND type = " + tx.pq().quote(type) + " AND id = " + tx.pq().quote(id));
-    if (existing[1].as<bool>()) {
+    const auto existing = storage::get_channel_identity(tx, caller.app_id, type, id);
+    if (existing.deleted) {
       return ApiError::conflict("channel " + cid + " was deleted; a deleted channel is not re-created " +
                                 "(a server token can purge it with DELETE ?hard=true)");
     }
-    if (existing[0].is_null() || existing[0].c_str() != key) {
+    if (!existing.distinct_key || *existing.distinct_key != key) {
       return ApiError::conflict("channel id " + id + " is taken by a channel that is not this distinct member set");
     }
   }
@@ -164,11 +155,8 @@ Outcome delete_channel(Connection& c, const Caller& caller, const std::string& t
   if (!ch) {
     // The one thing left to do with a soft-deleted channel: a server purges it, which frees its id.
     if (hard && caller.server) {
-      const auto purged = tx.pq().exec("DELETE FROM channels WHERE app_id = " + std::to_string(caller.app_id) +
-                                  " AND type = " + tx.pq().quote(type) + " AND id = " + tx.pq().quote(id) +
-                                  " AND deleted_at IS NOT NULL RETURNING " + ts("deleted_at"));
-      if (!purged.empty()) {
-        const nlohmann::json channel = {{"cid", cid}, {"type", type}, {"id", id}, {"deleted_at", purged[0][0].c_str()}};
+      if (const auto purged = storage::purge_deleted_channel(tx, caller.app_id, type, id)) {
+        const nlohmann::json channel = {{"cid", cid}, {"type", type}, {"id", id}, {"deleted_at", *purged}};
         tx.commit();
         return Reply{Done::ok, {{"channel", channel}, {"hard_delete", true}}};
       }
@@ -181,13 +169,12 @@ Outcome delete_channel(Connection& c, const Caller& caller, const std::string& t
   if (hard) {
     // Members, messages and the event log go with the row (ON DELETE CASCADE).
     channel["deleted_at"] = now_ts(tx);
-    tx.pq().exec("DELETE FROM channels WHERE pk = " + std::to_string(ch->pk));
+    storage::hard_delete_channel(tx, ch->pk);
   } else {
     const auto seq = next_seq(tx, ch->pk);
-    const auto row = tx.pq().exec1("UPDATE channels SET deleted_at = now(), updated_at = now() WHERE pk = " +
-                              std::to_string(ch->pk) + " RETURNING " + ts("deleted_at"));
-    channel["deleted_at"] = row[0].c_str();
-    channel["updated_at"] = row[0].c_str();
+    const auto deleted_at = storage::soft_delete_channel(tx, ch->pk);
+    channel["deleted_at"] = deleted_at;
+    channel["updated_at"] = deleted_at;
     channel["last_seq"] = seq;
     append_event(tx, changes, ch->pk, seq, "channel.deleted",
                  {{"type", "channel.deleted"}, {"cid", cid}, {"seq", seq}, {"channel", channel},
@@ -206,14 +193,10 @@ Outcome truncate_channel(Connection& c, const Caller& caller, const std::string&
   auto ch = find_channel(tx, caller.app_id, type, id, true);
   if (!ch) return ApiError::not_found("no channel " + cid);
   if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
-  const std::string pk = std::to_string(ch->pk);
-  const auto removed = tx.pq().exec("DELETE FROM messages WHERE channel_pk = " + pk).affected_rows();
   // The removed content must not stay readable through the event log either.
-  tx.pq().exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
-          "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
-          pk + " AND payload ? 'message'");
+  const auto removed = storage::truncate_channel_messages(tx, ch->pk);
   const auto seq = next_seq(tx, ch->pk);
-  tx.pq().exec("UPDATE channels SET updated_at = now() WHERE pk = " + pk);
+  storage::touch_channel(tx, ch->pk);
   auto updated = find_channel(tx, caller.app_id, type, id, false);
   Changes changes(caller.app_id);
   append_event(tx, changes, ch->pk, seq, "channel.truncated",
@@ -226,15 +209,22 @@ Outcome truncate_channel(Connection& c, const Caller& caller, const std::string&
 Outcome set_channel_hidden(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                            const nlohmann::json& body, bool hidden) {
   // Hidden until a message with a seq above the channel's last_seq of now arrives.
-  const std::string assignment =
-      hidden ? "hidden_seq = (SELECT last_seq FROM channels WHERE pk = mb.channel_pk)" : "hidden_seq = NULL";
-  return set_member_state(c, caller, type, id, body, assignment, hidden ? "hide" : "show");
+  return set_member_state(
+      c, caller, type, id, body,
+      [hidden](storage::Tx& tx, std::int64_t pk, const std::string& user) {
+        return storage::set_member_hidden(tx, pk, user, hidden);
+      },
+      hidden ? "hide" : "show");
 }
 
 Outcome set_channel_muted(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                           const nlohmann::json& body, bool muted) {
-  return set_member_state(c, caller, type, id, body, muted ? "muted = true" : "muted = false",
-                          muted ? "mute" : "unmute");
+  return set_member_state(
+      c, caller, type, id, body,
+      [muted](storage::Tx& tx, std::int64_t pk, const std::string& user) {
+        return storage::set_member_muted(tx, pk, user, muted);
+      },
+      muted ? "mute" : "unmute");
 }
 
 }  // namespace parley::chat

@@ -1,10 +1,8 @@
 #include "parley/chat/channel_list.hpp"
 
 #include "parley/chat/reactions.hpp"
-#include "parley/chat/read_state.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/channel_list_repository.hpp"
 
 #include <charconv>
 #include <unordered_map>
@@ -14,20 +12,6 @@ namespace parley::chat {
 using protocol::ApiError;
 
 namespace {
-
-constexpr int kStateMembers = 100;
-constexpr int kStateMessages = 25;
-
-// A member has hidden the channel and no message of the channel view arrived since.
-const std::string kHiddenNow =
-    "(mb.hidden_seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages hm WHERE hm.channel_pk = mb.channel_pk "
-    "AND hm.seq > mb.hidden_seq AND (hm.parent_id IS NULL OR hm.show_in_channel)))";
-
-std::string pk_array(const std::vector<ChannelRow>& channels) {
-  std::string out = "'{";
-  for (std::size_t i = 0; i < channels.size(); ++i) out += (i ? "," : "") + std::to_string(channels[i].pk);
-  return out + "}'::bigint[]";
-}
 
 // Cursor: hex of "<sort letter>:<sort key in epoch microseconds>:<pk>", opaque to clients.
 std::string encode_cursor(char sort, std::int64_t key_us, std::int64_t pk) {
@@ -83,48 +67,36 @@ void attach_state_reactions(storage::Tx& tx, std::int64_t app_id, const std::str
 
 }  // namespace
 
-const std::string kMembershipColumns = "mb.user_id, mb.role, mb.read_seq, " + ts("mb.created_at") + ", mb.muted, " +
-                                       kHiddenNow;
-
-nlohmann::json membership_json(const pqxx::row& r, int offset) {
-  const auto at = [&](int i) { return r[offset + i]; };
-  return {{"user_id", at(0).c_str()},      {"role", at(1).c_str()},   {"last_read_seq", at(2).as<std::int64_t>()},
-          {"created_at", at(3).c_str()},   {"muted", at(4).as<bool>()}, {"hidden", at(5).as<bool>()}};
+nlohmann::json membership_json(const storage::MembershipRecord& m) {
+  return {{"user_id", m.user_id},       {"role", m.role},   {"last_read_seq", m.read_seq},
+          {"created_at", m.created_at}, {"muted", m.muted}, {"hidden", m.hidden}};
 }
 
 std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels) {
   std::vector<nlohmann::json> states;
   if (channels.empty()) return states;
   std::unordered_map<std::int64_t, std::size_t> index;
+  std::vector<std::int64_t> pks;
   for (const auto& ch : channels) {
     index[ch.pk] = states.size();
+    pks.push_back(ch.pk);
     states.push_back({{"channel", ch.json},
                       {"members", nlohmann::json::array()},
                       {"messages", nlohmann::json::array()},
                       {"read", nlohmann::json::array()}});
   }
-  const std::string pks = pk_array(channels);
-  // The first 100 members of each channel, oldest first (as channel_store's state).
-  const auto members = tx.pq().exec("SELECT channel_pk, user_id, role, read_seq, " + ts("created_at") +
-                               " FROM (SELECT mm.*, row_number() OVER (PARTITION BY mm.channel_pk ORDER BY "
-                               "mm.created_at, mm.user_id) AS rn FROM members mm WHERE mm.channel_pk = ANY(" +
-                               pks + ")) ranked WHERE rn <= " + std::to_string(kStateMembers) +
-                               " ORDER BY channel_pk, created_at, user_id");
-  for (const auto& r : members) {
-    auto& s = states[index.at(r[0].as<std::int64_t>())];
-    s["members"].push_back({{"user_id", r[1].c_str()}, {"role", r[2].c_str()}, {"created_at", r[4].c_str()}});
-    s["read"].push_back({{"user_id", r[1].c_str()}, {"last_read_seq", r[3].as<std::int64_t>()}});
+  // The first 100 members of each channel, oldest first (as channel_store's state), and the last 25
+  // messages of each channel view, newest first.
+  const auto rows = storage::read_channel_states_rows(tx, pks);
+  for (const auto& r : rows.members) {
+    auto& s = states[index.at(r.channel_pk)];
+    s["members"].push_back({{"user_id", r.member.user_id}, {"role", r.member.role}, {"created_at", r.member.created_at}});
+    s["read"].push_back({{"user_id", r.member.user_id}, {"last_read_seq", r.member.read_seq}});
   }
-  // The last 25 messages of each channel view: one index range scan per channel, newest first.
-  const auto messages = tx.pq().exec("SELECT last.* FROM unnest(" + pks +
-                                ") AS p(pk) CROSS JOIN LATERAL (SELECT " + kMessageColumns +
-                                ", m.channel_pk AS in_channel FROM messages m WHERE m.channel_pk = p.pk AND "
-                                "(m.parent_id IS NULL OR m.show_in_channel) ORDER BY m.seq DESC LIMIT " +
-                                std::to_string(kStateMessages) + ") last");
   std::unordered_map<std::int64_t, std::vector<nlohmann::json>> newest_first;
-  for (const auto& r : messages) {
-    const auto pk = r[17].as<std::int64_t>();
-    newest_first[pk].push_back(read_message(r, states[index.at(pk)]["channel"]["cid"].get<std::string>()));
+  for (const auto& r : rows.messages_newest_first) {
+    newest_first[r.channel_pk].push_back(
+        message_json(r.message, states[index.at(r.channel_pk)]["channel"]["cid"].get<std::string>()));
   }
   for (auto& [pk, list] : newest_first) {
     auto& out = states[index.at(pk)]["messages"];
@@ -172,41 +144,31 @@ Outcome list_channels(Connection& c, const Caller& caller, const std::map<std::s
   }
 
   storage::Tx tx(c, storage::TxKind::read);
-  const std::string app = std::to_string(caller.app_id);
-  const std::string u = tx.pq().quote(user);
-  // Channels without messages sort by their creation time under last_message_at.
-  const std::string key = sort == 'c' ? "c.created_at" : "COALESCE(c.last_message_at, c.created_at)";
-  const std::string key_us = "(extract(epoch FROM " + key + ") * 1000000)::bigint";
-  std::string where = "mb.app_id = " + app + " AND mb.user_id = " + u + " AND c.app_id = " + app +
-                      " AND c.deleted_at IS NULL AND NOT " + kHiddenNow;
-  if (!type.empty()) where += " AND c.type = " + tx.pq().quote(type);
+  storage::ChannelListQuery q;
+  q.app_id = caller.app_id;
+  q.user_id = user;
+  if (!type.empty()) q.type = type;
+  q.sort = sort == 'c' ? storage::ChannelListSort::created_at : storage::ChannelListSort::last_message_at;
   if (after) {
-    where += " AND (" + key_us + ", c.pk) < (" + std::to_string(after->first) + ", " + std::to_string(after->second) +
-             ")";
+    q.after_key_us = after->first;
+    q.after_pk = after->second;
   }
-  // The page first, then the unread counts of that page only (each bounded by kUnreadCap).
-  const auto rows = tx.pq().exec("SELECT page.*, " + unread_count_sql("page.pk", "page.read_seq", u) + " FROM (SELECT " +
-                            channel_columns("c") + ", " + key_us + " AS sort_us, " + kMembershipColumns +
-                            " FROM members mb JOIN channels c ON c.pk = mb.channel_pk WHERE " + where + " ORDER BY " +
-                            key_us + " DESC, c.pk DESC LIMIT " + std::to_string(limit + 1) + ") page");
-  // Columns: channel (12), sort_us, membership (6: user_id, role, read_seq, ...), unread count.
-  constexpr int kSortCol = kChannelColumnCount;
-  constexpr int kMemberCol = kSortCol + 1;
-  constexpr int kUnreadCol = kMemberCol + 6;
+  q.rows = limit + 1;
+  const auto rows = storage::list_member_channels(tx, q);
   std::vector<ChannelRow> page;
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) page.push_back(read_channel(rows[i]));
+  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) page.push_back(channel_row(rows[i].channel));
   auto states = channel_states(tx, page);
   attach_state_reactions(tx, caller.app_id, user, states);
   nlohmann::json channels = nlohmann::json::array();
   for (std::size_t i = 0; i < states.size(); ++i) {
-    states[i]["unread_count"] = rows[i][kUnreadCol].as<int>();
-    states[i]["membership"] = membership_json(rows[i], kMemberCol);
+    states[i]["unread_count"] = rows[i].unread_count;
+    states[i]["membership"] = membership_json(rows[i].membership);
     channels.push_back(std::move(states[i]));
   }
   nlohmann::json next = nullptr;
   if (rows.size() > static_cast<std::size_t>(limit)) {
     const auto& last = rows[static_cast<std::size_t>(limit) - 1];
-    next = encode_cursor(sort, last[kSortCol].as<std::int64_t>(), last[0].as<std::int64_t>());
+    next = encode_cursor(sort, last.sort_key_us, last.channel.pk);
   }
   return Reply{Done::ok, {{"channels", std::move(channels)}, {"next", std::move(next)}}};
 }

@@ -10,9 +10,9 @@
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
+#include "parley/storage/channel_repository.hpp"
 #include "parley/storage/history_repository.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/member_repository.hpp"
 
 #include <charconv>
 
@@ -20,23 +20,18 @@ namespace parley::chat {
 namespace {
 
 using protocol::ApiError;
-constexpr int kStateMessages = 25;
 
 nlohmann::json channel_state(storage::Tx& tx, const ChannelRow& ch) {
   const auto cid = ch.json["cid"].get<std::string>();
+  const auto rows = storage::read_channel_state_rows(tx, ch.pk);
   nlohmann::json members = nlohmann::json::array();
   nlohmann::json read = nlohmann::json::array();
-  for (const auto& r : tx.pq().exec("SELECT user_id, role, read_seq, " + ts("created_at") +
-                               " FROM members WHERE channel_pk = " + std::to_string(ch.pk) +
-                               " ORDER BY created_at, user_id LIMIT 100")) {
-    members.push_back({{"user_id", r[0].c_str()}, {"role", r[1].c_str()}, {"created_at", r[3].c_str()}});
-    read.push_back({{"user_id", r[0].c_str()}, {"last_read_seq", r[2].as<std::int64_t>()}});
+  for (const auto& m : rows.members) {
+    members.push_back({{"user_id", m.user_id}, {"role", m.role}, {"created_at", m.created_at}});
+    read.push_back({{"user_id", m.user_id}, {"last_read_seq", m.read_seq}});
   }
   nlohmann::json messages = nlohmann::json::array();
-  const auto rows = tx.pq().exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " +
-                            std::to_string(ch.pk) + " AND (m.parent_id IS NULL OR m.show_in_channel)" +
-                            " ORDER BY m.seq DESC LIMIT " + std::to_string(kStateMessages) + ") last ORDER BY seq");
-  for (const auto& r : rows) messages.push_back(read_message(r, cid));
+  for (const auto& m : rows.messages) messages.push_back(message_json(m, cid));
   return {{"channel", ch.json}, {"members", members}, {"messages", messages}, {"read", read}};
 }
 
@@ -63,13 +58,9 @@ Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::st
   }
   storage::Tx tx(c);
   if (auto e = check_channel_type(tx, caller.app_id, type)) return *e;
-  const std::string app = std::to_string(caller.app_id);
-  const auto inserted = tx.pq().exec(
-      "INSERT INTO channels (app_id, type, id, name, custom, created_by) VALUES (" + app + ", " + tx.pq().quote(type) + ", " +
-      tx.pq().quote(id) + ", " + (body.contains("name") ? tx.pq().quote(body["name"].get<std::string>()) : "NULL") + ", " +
-      (body.contains("custom") ? tx.pq().quote(body["custom"].dump()) : "'{}'") + "::jsonb, " +
-      (caller.server ? "NULL" : tx.pq().quote(caller.user_id)) + ") ON CONFLICT (app_id, type, id) DO NOTHING RETURNING pk");
-  const bool created = !inserted.empty();
+  const auto fresh = new_channel(caller, type, id, body);
+  const auto inserted = storage::insert_channel(tx, fresh);
+  const bool created = inserted.has_value();
   Changes changes(caller.app_id);
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
@@ -77,10 +68,7 @@ Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::st
     std::vector<nlohmann::json> added;
     for (const auto& m : members) {
       const bool owner = !caller.server && m == caller.user_id;
-      const auto rows = tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id, role) VALUES (" +
-                                std::to_string(ch->pk) + ", " + app + ", " + tx.pq().quote(m) + ", " +
-                                (owner ? "'owner'" : "'member'") + ") ON CONFLICT DO NOTHING RETURNING user_id");
-      if (rows.empty()) continue;  // listed twice
+      if (!storage::insert_member(tx, ch->pk, caller.app_id, m, owner ? "owner" : "member")) continue;  // listed twice
       added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
                        {"created_at", ch->json["created_at"]}});
     }

@@ -4,8 +4,7 @@
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/channel_type_repository.hpp"
 
 namespace parley::chat {
 
@@ -115,9 +114,6 @@ ChannelTypeConfig from_row(const std::string& name, const std::string& grants, c
   return t;
 }
 
-const std::string kTypeColumns =
-    "name, grants::text, switches::text, built_in, " + ts("created_at") + ", " + ts("updated_at");
-
 nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& created_at,
                          const nlohmann::json& updated_at) {
   nlohmann::json j = {{"name", t.policy.name}, {"built_in", t.built_in}, {"grants", grants_json(t.policy)}};
@@ -127,8 +123,12 @@ nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& creat
   return j;
 }
 
-nlohmann::json row_json(const pqxx::row& r) {
-  return type_json(from_row(r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].as<bool>()), r[4].c_str(), r[5].c_str());
+ChannelTypeConfig from_settings(const std::string& name, const storage::ChannelTypeSettings& s) {
+  return from_row(name, s.grants_json, s.switches_json, s.built_in);
+}
+
+nlohmann::json row_json(const storage::ChannelTypeRecord& r) {
+  return type_json(from_settings(r.name, r.settings), r.created_at, r.updated_at);
 }
 
 std::optional<ApiError> server_only(const Caller& caller) {
@@ -144,11 +144,8 @@ std::shared_ptr<const ChannelTypeConfig> load_channel_type(storage::Tx& tx, std:
   if (auto hit = cache.lookup(app_id, name)) return *hit;
   const auto generation = cache.generation();
   std::shared_ptr<const ChannelTypeConfig> config;
-  const auto rows = tx.pq().exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " +
-                            std::to_string(app_id) + " AND name = " + tx.pq().quote(name));
-  if (!rows.empty()) {
-    config = std::make_shared<const ChannelTypeConfig>(
-        from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>()));
+  if (const auto row = storage::find_channel_type_settings(tx, app_id, name, false)) {
+    config = std::make_shared<const ChannelTypeConfig>(from_settings(name, *row));
   } else if (const auto* b = builtin_channel_type(name)) {
     config = std::make_shared<const ChannelTypeConfig>(builtin_config(*b));
   }
@@ -205,19 +202,15 @@ Outcome create_channel_type(Connection& c, const Caller& caller, const nlohmann:
   if (auto e = apply_body(body, true, t)) return *e;
   if (builtin_channel_type(name) != nullptr) return ApiError::conflict("channel type " + name + " already exists");
   storage::Tx tx(c);
-  const std::string app = std::to_string(caller.app_id);
-  const auto count =
-      tx.pq().exec1("SELECT count(*) FROM channel_types WHERE app_id = " + app + " AND NOT built_in")[0].as<std::size_t>();
+  const auto count = storage::count_custom_channel_types(tx, caller.app_id);
   if (count >= kMaxCustomTypes) {
     return ApiError::invalid_request("an app has at most 50 custom channel types",
                                      {{"limit", "channel_types"}, {"max", kMaxCustomTypes}});
   }
-  const auto rows =
-      tx.pq().exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
-              tx.pq().quote(name) + ", false, " + tx.pq().quote(grants_json(t.policy).dump()) + "::jsonb, " +
-              tx.pq().quote(t.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING RETURNING " + kTypeColumns);
-  if (rows.empty()) return ApiError::conflict("channel type " + name + " already exists");
-  auto j = row_json(rows[0]);
+  const auto row =
+      storage::insert_channel_type(tx, caller.app_id, name, false, grants_json(t.policy).dump(), t.switches.dump());
+  if (!row) return ApiError::conflict("channel type " + name + " already exists");
+  auto j = row_json(*row);
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
   return Reply{Done::created, {{"channel_type", std::move(j)}}};
@@ -229,23 +222,17 @@ Outcome update_channel_type(Connection& c, const Caller& caller, const std::stri
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
   if (!body.is_object() || body.empty()) return ApiError::invalid_request("give grants and/or switches to change");
   storage::Tx tx(c);
-  const std::string app = std::to_string(caller.app_id);
   if (const auto* b = builtin_channel_type(name)) {
     // The first PATCH of a built-in stores this app's override, starting from the built-in.
     const auto base = builtin_config(*b);
-    tx.pq().exec("INSERT INTO channel_types (app_id, name, built_in, grants, switches) VALUES (" + app + ", " +
-            tx.pq().quote(name) + ", true, " + tx.pq().quote(grants_json(base.policy).dump()) + "::jsonb, " +
-            tx.pq().quote(base.switches.dump()) + "::jsonb) ON CONFLICT (app_id, name) DO NOTHING");
+    storage::insert_channel_type(tx, caller.app_id, name, true, grants_json(base.policy).dump(), base.switches.dump());
   }
-  const auto rows = tx.pq().exec("SELECT grants::text, switches::text, built_in FROM channel_types WHERE app_id = " + app +
-                            " AND name = " + tx.pq().quote(name) + " FOR UPDATE");
-  if (rows.empty()) return ApiError::not_found("no channel type " + name);
-  auto t = from_row(name, rows[0][0].c_str(), rows[0][1].c_str(), rows[0][2].as<bool>());
+  const auto row = storage::find_channel_type_settings(tx, caller.app_id, name, true);
+  if (!row) return ApiError::not_found("no channel type " + name);
+  auto t = from_settings(name, *row);
   if (auto e = apply_body(body, false, t)) return *e;
-  const auto updated = tx.pq().exec1("UPDATE channel_types SET grants = " + tx.pq().quote(grants_json(t.policy).dump()) +
-                                "::jsonb, switches = " + tx.pq().quote(t.switches.dump()) +
-                                "::jsonb, updated_at = now() WHERE app_id = " + app + " AND name = " + tx.pq().quote(name) +
-                                " RETURNING " + kTypeColumns);
+  const auto updated =
+      storage::update_channel_type_settings(tx, caller.app_id, name, grants_json(t.policy).dump(), t.switches.dump());
   auto j = row_json(updated);
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
@@ -255,10 +242,9 @@ Outcome update_channel_type(Connection& c, const Caller& caller, const std::stri
 Outcome get_channel_type(Connection& c, const Caller& caller, const std::string& name) {
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
   storage::Tx tx(c, storage::TxKind::read);
-  const auto rows =
-      tx.pq().exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " + std::to_string(caller.app_id) +
-              " AND name = " + tx.pq().quote(name));
-  if (!rows.empty()) return Reply{Done::ok, {{"channel_type", row_json(rows[0])}}};
+  if (const auto row = storage::find_channel_type_record(tx, caller.app_id, name)) {
+    return Reply{Done::ok, {{"channel_type", row_json(*row)}}};
+  }
   if (const auto* b = builtin_channel_type(name)) {
     return Reply{Done::ok, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};
   }
@@ -271,9 +257,8 @@ Outcome list_channel_types(Connection& c, const Caller& caller) {
   for (const char* b : {"messaging", "livestream"}) {
     types[b] = type_json(builtin_config(*builtin_channel_type(b)), nullptr, nullptr);
   }
-  for (const auto& r : tx.pq().exec("SELECT " + kTypeColumns + " FROM channel_types WHERE app_id = " +
-                               std::to_string(caller.app_id) + " ORDER BY name")) {
-    types[r[0].c_str()] = row_json(r);
+  for (const auto& r : storage::list_channel_type_records(tx, caller.app_id)) {
+    types[r.name] = row_json(r);
   }
   return Reply{Done::ok, {{"channel_types", std::move(types)}}};
 }

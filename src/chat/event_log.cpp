@@ -4,8 +4,7 @@
 #include "parley/chat/channel_store.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/store_support.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/event_repository.hpp"
 
 namespace parley::chat {
 
@@ -15,8 +14,6 @@ namespace {
 
 constexpr int kDefaultEvents = 100;
 constexpr int kMaxEvents = 1000;
-// Arbitrary, fixed: the advisory lock that lets one node prune at a time.
-constexpr std::int64_t kPruneLockKey = 0x7061726c65790001;  // "parley" + 1
 
 ApiError gone(const std::string& cid, std::int64_t after, std::int64_t oldest) {
   return ApiError{"gone", 410,
@@ -33,17 +30,14 @@ Outcome read_events(storage::Tx& tx, const Caller& caller, const std::string& ty
   if (!ch) return ApiError::not_found("no channel " + cid);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   const std::int64_t last_seq = ch->json["last_seq"].get<std::int64_t>();
-  const std::string pk = std::to_string(ch->pk);
   if (after < last_seq) {
-    const auto oldest = tx.pq().exec1("SELECT min(seq) FROM channel_events WHERE channel_pk = " + pk)[0];
-    const std::int64_t first = oldest.is_null() ? last_seq + 1 : oldest.as<std::int64_t>();
+    const std::int64_t first = storage::oldest_event_seq(tx, ch->pk).value_or(last_seq + 1);
     if (after < first - 1) return gone(cid, after, first);
   }
-  const auto rows = tx.pq().exec("SELECT payload::text FROM channel_events WHERE channel_pk = " + pk + " AND seq > " +
-                            std::to_string(after) + " ORDER BY seq LIMIT " + std::to_string(limit + 1));
+  const auto rows = storage::event_payloads_after(tx, ch->pk, after, limit + 1);
   nlohmann::json events = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    events.push_back(nlohmann::json::parse(rows[i][0].c_str()));
+    events.push_back(nlohmann::json::parse(rows[i]));
   }
   return Reply{Done::ok, {{"events", std::move(events)}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
 }
@@ -134,15 +128,11 @@ Outcome watch_channel(Connection& c, const Caller& caller, const std::string& ci
 std::size_t prune_events(Connection& c, std::uint64_t retention_s) {
   if (retention_s == 0) return 0;
   storage::Tx tx(c);
-  if (!tx.pq().exec1("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPruneLockKey) + ")")[0].as<bool>()) return 0;
+  if (!storage::try_lock_event_pruning(tx)) return 0;  // another node is pruning
   // Per channel, everything up to the newest seq that is past the retention: a prefix, never a hole.
-  const auto deleted = tx.pq().exec(
-      "DELETE FROM channel_events e USING (SELECT channel_pk, max(seq) AS upto FROM channel_events "
-      "WHERE created_at < now() - interval '1 second' * " +
-      std::to_string(retention_s) +
-      " GROUP BY channel_pk) old WHERE e.channel_pk = old.channel_pk AND e.seq <= old.upto");
+  const auto deleted = storage::delete_events_past_retention(tx, retention_s);
   tx.commit();
-  return static_cast<std::size_t>(deleted.affected_rows());
+  return deleted;
 }
 
 }  // namespace parley::chat

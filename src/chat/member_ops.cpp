@@ -3,8 +3,8 @@
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/channel_repository.hpp"
+#include "parley/storage/member_repository.hpp"
 
 namespace parley::chat {
 
@@ -29,16 +29,13 @@ std::optional<ApiError> read_ids(const nlohmann::json& body, const char* field, 
   return std::nullopt;
 }
 
-nlohmann::json member_json(const pqxx::row& r) {
-  return {{"user_id", r[0].c_str()}, {"role", r[1].c_str()}, {"last_read_seq", r[2].as<std::int64_t>()},
-          {"created_at", r[3].c_str()}};
+nlohmann::json member_json(const storage::MemberRecord& m) {
+  return {{"user_id", m.user_id}, {"role", m.role}, {"last_read_seq", m.read_seq}, {"created_at", m.created_at}};
 }
-
-const std::string kMemberColumns = "user_id, role, read_seq, " + ts("created_at");
 
 // A membership change takes the channel's next seq and its event (the channel row is locked).
 void append_member_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, const std::string& cid,
-                         const char* event_type, const pqxx::row& member) {
+                         const char* event_type, const storage::MemberRecord& member) {
   const auto seq = next_seq(tx, channel_pk);
   append_event(tx, changes, channel_pk, seq, event_type,
                {{"type", event_type}, {"cid", cid}, {"seq", seq}, {"member", member_json(member)},
@@ -49,10 +46,9 @@ void append_member_event(storage::Tx& tx, Changes& changes, std::int64_t channel
 
 bool remove_member(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, const std::string& cid,
                    const std::string& user_id) {
-  const auto rows = tx.pq().exec("DELETE FROM members WHERE channel_pk = " + std::to_string(channel_pk) +
-                            " AND user_id = " + tx.pq().quote(user_id) + " RETURNING " + kMemberColumns);
-  if (rows.empty()) return false;
-  append_member_event(tx, changes, channel_pk, cid, "member.removed", rows[0]);
+  const auto removed = storage::delete_member(tx, channel_pk, user_id);
+  if (!removed) return false;
+  append_member_event(tx, changes, channel_pk, cid, "member.removed", *removed);
   return true;
 }
 
@@ -84,7 +80,6 @@ Outcome update_members(Connection& c, const Caller& caller, const std::string& t
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "update_members")) return *denied;
   const std::string cid = type + ":" + id;
-  const std::string pk = std::to_string(ch->pk);
   // Moderators manage members, but only owners (or the server, or an app admin) grant, change or remove ownership.
   const bool owner_rights = caller.server || caller.app_role == "admin" || member_role(tx, ch->pk, caller.user_id) == "owner";
   if (!owner_rights) {
@@ -98,34 +93,26 @@ Outcome update_members(Connection& c, const Caller& caller, const std::string& t
     }
   }
   Changes changes(caller.app_id);
-  auto emit = [&](const char* event_type, const pqxx::row& member) {
+  auto emit = [&](const char* event_type, const storage::MemberRecord& member) {
     append_member_event(tx, changes, ch->pk, cid, event_type, member);
   };
   std::vector<nlohmann::json> added;
   std::vector<std::string> removed;
   for (const auto& u : add) {
-    const auto rows = tx.pq().exec("INSERT INTO members (channel_pk, app_id, user_id) VALUES (" + pk + ", " +
-                              std::to_string(caller.app_id) + ", " + tx.pq().quote(u) +
-                              ") ON CONFLICT DO NOTHING RETURNING " + kMemberColumns);
-    if (!rows.empty()) {  // adding a member twice is a no-op
-      emit("member.added", rows[0]);
-      added.push_back(member_json(rows[0]));
+    if (const auto member = storage::insert_member(tx, ch->pk, caller.app_id, u, "member")) {  // adding twice is a no-op
+      emit("member.added", *member);
+      added.push_back(member_json(*member));
     }
   }
   for (const auto& [u, role] : roles) {
-    const auto rows = tx.pq().exec("UPDATE members SET role = " + tx.pq().quote(role) + " WHERE channel_pk = " + pk +
-                              " AND user_id = " + tx.pq().quote(u) + " AND role <> " + tx.pq().quote(role) + " RETURNING " +
-                              kMemberColumns);
-    if (!rows.empty()) emit("member.updated", rows[0]);
+    if (const auto member = storage::change_member_role(tx, ch->pk, u, role)) emit("member.updated", *member);
   }
   for (const auto& u : remove) {
     if (remove_member(tx, changes, ch->pk, cid, u)) removed.push_back(u);
   }
-  const auto all = tx.pq().exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + pk +
-                           " ORDER BY user_id LIMIT 100");
   nlohmann::json members = nlohmann::json::array();
-  for (const auto& r : all) members.push_back(member_json(r));
-  const auto last_seq = tx.pq().exec1("SELECT last_seq FROM channels WHERE pk = " + pk)[0].as<std::int64_t>();
+  for (const auto& m : storage::list_members_by_user_id(tx, ch->pk, std::nullopt, 100)) members.push_back(member_json(m));
+  const auto last_seq = storage::channel_last_seq(tx, ch->pk);
   // notification.added_to_channel / removed_from_channel to the users concerned (published after the commit).
   nlohmann::json channel = ch->json;
   channel["last_seq"] = last_seq;
@@ -152,9 +139,8 @@ Outcome list_members(Connection& c, const Caller& caller, const std::string& typ
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, "read_channel")) return *denied;
-  const auto rows = tx.pq().exec("SELECT " + kMemberColumns + " FROM members WHERE channel_pk = " + std::to_string(ch->pk) +
-                            (after.empty() ? "" : " AND user_id > " + tx.pq().quote(after)) + " ORDER BY user_id LIMIT " +
-                            std::to_string(limit + 1));
+  const auto rows = storage::list_members_by_user_id(
+      tx, ch->pk, after.empty() ? std::nullopt : std::optional<std::string>(after), limit + 1);
   nlohmann::json members = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) members.push_back(member_json(rows[i]));
   nlohmann::json next = nullptr;

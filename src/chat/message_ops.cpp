@@ -5,8 +5,7 @@
 #include "parley/chat/reactions.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/message_repository.hpp"
 
 namespace parley::chat {
 
@@ -24,22 +23,19 @@ struct FoundMessage {
 std::variant<FoundMessage, ApiError> find_message(storage::Tx& tx, const Caller& caller,
                                                   const std::string& id, bool for_update) {
   if (!protocol::is_valid_message_id(id)) return ApiError::invalid_request("invalid message id");
-  const auto where = tx.pq().exec("SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
-                             "WHERE m.app_id = " + std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id) +
-                             " AND c.deleted_at IS NULL");
-  if (where.empty()) return ApiError::not_found("no message " + id);
+  const auto where = storage::find_message_channel(tx, caller.app_id, id);
+  if (!where) return ApiError::not_found("no message " + id);
   FoundMessage f;
-  f.type = where[0][0].c_str();
-  f.channel_id = where[0][1].c_str();
+  f.type = where->type;
+  f.channel_id = where->id;
   f.cid = f.type + ":" + f.channel_id;
   auto ch = find_channel(tx, caller.app_id, f.type, f.channel_id, for_update);
   if (!ch) return ApiError::not_found("no message " + id);
   f.channel = std::move(*ch);
   // Re-read after the lock: a concurrent change may have committed in between.
-  const auto rows = tx.pq().exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " +
-                            std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id));
-  if (rows.empty()) return ApiError::not_found("no message " + id);
-  f.message = read_message(rows[0], f.cid);
+  const auto row = storage::find_message_row(tx, caller.app_id, id);
+  if (!row) return ApiError::not_found("no message " + id);
+  f.message = message_json(*row, f.cid);
   f.author = f.message["user"]["id"].get<std::string>();
   return f;
 }
@@ -128,14 +124,11 @@ Outcome update_message(Connection& c, const Caller& caller, const std::string& i
   if (set.contains("text") && set["text"].get_ref<const std::string&>().empty() && f.message["attachments"].empty()) {
     return ApiError::invalid_request("a message needs text or attachments");
   }
-  std::string assignments = "updated_at = now()";
-  if (set.contains("text")) assignments += ", text = " + tx.pq().quote(set["text"].get<std::string>());
-  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
-  if (set.contains("pinned")) assignments += std::string(", pinned = ") + (set["pinned"].get<bool>() ? "true" : "false");
-  const auto rows = tx.pq().exec("UPDATE messages AS m SET " + assignments + " WHERE m.app_id = " +
-                            std::to_string(caller.app_id) + " AND m.id = " + tx.pq().quote(id) + " RETURNING " +
-                            kMessageColumns);
-  auto updated = read_message(rows[0], f.cid);
+  storage::MessageEdit edit;  // updated_at is set to now() in any case
+  if (set.contains("text")) edit.text = set["text"].get<std::string>();
+  if (set.contains("custom")) edit.custom_json = set["custom"].dump();
+  if (set.contains("pinned")) edit.pinned = set["pinned"].get<bool>();
+  auto updated = message_json(storage::edit_message(tx, caller.app_id, id, edit), f.cid);
   attach_reactions(tx, caller.app_id, "", updated);  // the event carries the counts, not anyone's own reactions
   Changes changes(caller.app_id);
   auto reply = changed(tx, changes, f, "message.updated", std::move(updated));
@@ -163,11 +156,10 @@ nlohmann::json remove_message(storage::Tx& tx, Changes& changes, std::int64_t ap
   nlohmann::json message;
   if (stored["parent_id"].is_string() && stored["deleted_at"].is_null()) {
     // reply_count counts the replies that are not deleted.
-    tx.pq().exec("UPDATE messages SET reply_count = GREATEST(reply_count - 1, 0) WHERE app_id = " + std::to_string(app_id) +
-            " AND id = " + tx.pq().quote(stored["parent_id"].get<std::string>()));
+    storage::decrement_reply_count(tx, app_id, stored["parent_id"].get<std::string>());
   }
   if (hard) {
-    tx.pq().exec("DELETE FROM messages WHERE app_id = " + std::to_string(app_id) + " AND id = " + tx.pq().quote(id));
+    storage::hard_delete_message(tx, app_id, id);
     message = stored;
     message["type"] = "deleted";
     message["text"] = "";
@@ -176,16 +168,10 @@ nlohmann::json remove_message(storage::Tx& tx, Changes& changes, std::int64_t ap
     message["deleted_at"] = now_ts(tx);
     message["updated_at"] = message["deleted_at"];
   } else {
-    const auto rows = tx.pq().exec("UPDATE messages AS m SET type = 'deleted', text = '', attachments = '[]'::jsonb, "
-                              "custom = '{}'::jsonb, deleted_at = now(), updated_at = now() WHERE m.app_id = " +
-                              std::to_string(app_id) + " AND m.id = " + tx.pq().quote(id) + " RETURNING " +
-                              kMessageColumns);
-    message = read_message(rows[0], cid);
+    message = message_json(storage::soft_delete_message(tx, app_id, id), cid);
   }
   // Deleted content must not stay readable through the event log either.
-  tx.pq().exec("UPDATE channel_events SET payload = jsonb_set(jsonb_set(jsonb_set(payload, '{message,text}', '\"\"'), "
-          "'{message,attachments}', '[]'), '{message,custom}', '{}') WHERE channel_pk = " +
-          std::to_string(channel_pk) + " AND payload->'message'->>'id' = " + tx.pq().quote(id));
+  storage::scrub_message_events(tx, channel_pk, id);
   const auto seq = next_seq(tx, channel_pk);
   append_event(tx, changes, channel_pk, seq, "message.deleted",
                {{"type", "message.deleted"}, {"cid", cid}, {"seq", seq}, {"message", message},
@@ -220,12 +206,12 @@ Outcome update_channel(Connection& c, const Caller& caller, const std::string& t
     tx.commit();  // nothing changes: no seq, no event, updated_at kept
     return Reply{Done::ok, {{"channel", ch->json}}};
   }
-  std::string assignments = "updated_at = now()";
-  if (set.contains("name")) assignments += ", name = " + tx.pq().quote(set["name"].get<std::string>());
-  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
-  if (set.contains("frozen")) assignments += std::string(", frozen = ") + (set["frozen"].get<bool>() ? "true" : "false");
-  if (set.contains("cooldown_s")) assignments += ", cooldown_s = " + std::to_string(set["cooldown_s"].get<int>());
-  tx.pq().exec("UPDATE channels SET " + assignments + " WHERE pk = " + std::to_string(ch->pk));
+  storage::ChannelSettings settings;  // updated_at is set to now() in any case
+  if (set.contains("name")) settings.name = set["name"].get<std::string>();
+  if (set.contains("custom")) settings.custom_json = set["custom"].dump();
+  if (set.contains("frozen")) settings.frozen = set["frozen"].get<bool>();
+  if (set.contains("cooldown_s")) settings.cooldown_s = set["cooldown_s"].get<int>();
+  storage::update_channel_settings(tx, ch->pk, settings);
   const auto seq = next_seq(tx, ch->pk);
   auto updated = find_channel(tx, caller.app_id, type, id, false);
   const std::string cid = type + ":" + id;

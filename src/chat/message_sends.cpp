@@ -7,7 +7,6 @@
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/send_batch.hpp"
 
-#include <pqxx/pqxx>
 
 namespace parley::chat {
 

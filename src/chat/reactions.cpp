@@ -3,8 +3,8 @@
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/message_repository.hpp"
+#include "parley/storage/reaction_repository.hpp"
 
 #include <algorithm>
 
@@ -28,24 +28,19 @@ struct Target {
 std::variant<Target, ApiError> find_target(storage::Tx& tx, const Caller& caller, const std::string& id,
                                            bool for_update) {
   if (!protocol::is_valid_message_id(id)) return ApiError::invalid_request("invalid message id");
-  const std::string app = std::to_string(caller.app_id);
-  const auto where = tx.pq().exec(
-      "SELECT c.type, c.id FROM messages m JOIN channels c ON c.pk = m.channel_pk "
-      "WHERE m.app_id = " +
-      app + " AND m.id = " + tx.pq().quote(id) + " AND c.deleted_at IS NULL");
-  if (where.empty()) return ApiError::not_found("no message " + id);
+  const auto where = storage::find_message_channel(tx, caller.app_id, id);
+  if (!where) return ApiError::not_found("no message " + id);
   Target t;
-  t.type = where[0][0].c_str();
-  const std::string channel_id = where[0][1].c_str();
+  t.type = where->type;
+  const std::string channel_id = where->id;
   t.cid = t.type + ":" + channel_id;
   auto ch = find_channel(tx, caller.app_id, t.type, channel_id, for_update);
   if (!ch) return ApiError::not_found("no message " + id);
   t.channel = std::move(*ch);
   // Re-read after the lock: a concurrent change may have committed in between.
-  const auto rows =
-      tx.pq().exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " + app + " AND m.id = " + tx.pq().quote(id));
-  if (rows.empty()) return ApiError::not_found("no message " + id);
-  t.message = read_message(rows[0], t.cid);
+  const auto row = storage::find_message_row(tx, caller.app_id, id);
+  if (!row) return ApiError::not_found("no message " + id);
+  t.message = message_json(*row, t.cid);
   return t;
 }
 
@@ -84,25 +79,16 @@ std::variant<std::string, ApiError> reacting_user(const Caller& caller, const nl
   return caller.user_id;
 }
 
-const std::string kReactionColumns = "message_id, user_id, type, score, " + ts("created_at") + ", " + ts("updated_at");
-
-nlohmann::json reaction_json(const pqxx::row& r) {
-  return {{"message_id", r[0].c_str()}, {"user_id", r[1].c_str()}, {"user", {{"id", r[1].c_str()}}},
-          {"type", r[2].c_str()},       {"score", r[3].as<int>()}, {"created_at", r[4].c_str()},
-          {"updated_at", r[5].c_str()}};
+nlohmann::json reaction_json(const storage::ReactionRow& r) {
+  return {{"message_id", r.message_id}, {"user_id", r.user_id}, {"user", {{"id", r.user_id}}},
+          {"type", r.type},             {"score", r.score},     {"created_at", r.created_at},
+          {"updated_at", r.updated_at}};
 }
 
 // Adds `delta` (+1 / -1) to the message's count of `type` (a count of 0 removes the key); the new counts.
 nlohmann::json change_count(storage::Tx& tx, std::int64_t app_id, const std::string& message_id,
                             const std::string& type, int delta) {
-  const std::string t = tx.pq().quote(type);
-  const std::string current = "COALESCE((reaction_counts->>" + t + ")::int, 0)";
-  const auto row =
-      tx.pq().exec1("UPDATE messages SET reaction_counts = CASE WHEN " + current + " + " + std::to_string(delta) +
-               " <= 0 THEN reaction_counts - " + t + " ELSE jsonb_set(reaction_counts, ARRAY[" + t + "], to_jsonb(" +
-               current + " + " + std::to_string(delta) + ")) END WHERE app_id = " + std::to_string(app_id) +
-               " AND id = " + tx.pq().quote(message_id) + " RETURNING reaction_counts::text");
-  return nlohmann::json::parse(row[0].c_str());
+  return nlohmann::json::parse(storage::change_reaction_count(tx, app_id, message_id, type, delta));
 }
 
 // One reaction change: the channel's next seq and its event, carrying the message with its new counts.
@@ -131,28 +117,18 @@ void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& u
     for (auto& m : messages) list.push_back(&m);
   }
   if (list.empty()) return;
-  std::string ids;
-  for (const auto* m : list) ids += (ids.empty() ? "" : ", ") + tx.pq().quote((*m)["id"].get<std::string>());
-  const std::string own =
-      user_id.empty()
-          ? std::string("'[]'")
-          : "COALESCE((SELECT json_agg(json_build_object('type', r.type, 'score', r.score, 'created_at', " +
-                ts("r.created_at") + ", 'updated_at', " + ts("r.updated_at") +
-                ") ORDER BY r.created_at, r.type) FROM reactions r WHERE r.app_id = m.app_id AND r.message_id = m.id "
-                "AND r.user_id = " +
-                tx.pq().quote(user_id) + "), '[]')";
-  const auto rows =
-      tx.pq().exec("SELECT m.id, m.reaction_counts::text, " + own +
-              "::text FROM messages m WHERE m.app_id = " + std::to_string(app_id) + " AND m.id IN (" + ids + ")");
+  std::vector<std::string> ids;
+  ids.reserve(list.size());
+  for (const auto* m : list) ids.push_back((*m)["id"].get<std::string>());
   std::map<std::string, std::pair<nlohmann::json, nlohmann::json>> found;
-  for (const auto& r : rows) {
-    auto mine = nlohmann::json::parse(r[2].c_str());
+  for (auto& r : storage::read_message_reactions(tx, app_id, ids, user_id)) {
+    auto mine = nlohmann::json::parse(r.own_reactions_json);
     for (auto& o : mine) {
-      o["message_id"] = r[0].c_str();
+      o["message_id"] = r.message_id;
       o["user_id"] = user_id;
       o["user"] = {{"id", user_id}};
     }
-    found[r[0].c_str()] = {nlohmann::json::parse(r[1].c_str()), std::move(mine)};
+    found[r.message_id] = {nlohmann::json::parse(r.reaction_counts_json), std::move(mine)};
   }
   for (auto* m : list) {
     auto it = found.find((*m)["id"].get<std::string>());
@@ -164,30 +140,21 @@ void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& u
 
 std::int64_t remove_user_reactions(storage::Tx& tx, Changes& changes, std::int64_t app_id, std::int64_t channel_pk,
                                    const std::string& cid, const std::string& user_id) {
-  const std::string app = std::to_string(app_id);
-  const std::string user = tx.pq().quote(user_id);
   // In message seq order, then by type: the events come out in a stable order.
-  const auto found = tx.pq().exec("SELECT r.message_id, r.type FROM reactions r JOIN messages m ON m.app_id = r.app_id AND "
-                             "m.id = r.message_id WHERE r.app_id = " + app + " AND r.user_id = " + user +
-                             " AND m.channel_pk = " + std::to_string(channel_pk) + " AND m.user_id <> " + user +
-                             " ORDER BY m.seq, r.type");
+  const auto found = storage::user_reactions_on_others(tx, app_id, channel_pk, user_id);
   Target t;
   t.channel.pk = channel_pk;
   t.cid = cid;
   std::int64_t removed_count = 0;
   for (const auto& f : found) {
-    const std::string message_id = f[0].c_str();
-    const std::string type = f[1].c_str();
-    const auto removed = tx.pq().exec("DELETE FROM reactions WHERE app_id = " + app + " AND message_id = " +
-                                 tx.pq().quote(message_id) + " AND user_id = " + user + " AND type = " + tx.pq().quote(type) +
-                                 " RETURNING " + kReactionColumns);
-    if (removed.empty()) continue;
-    auto reaction = reaction_json(removed[0]);
+    const std::string& message_id = f.message_id;
+    const std::string& type = f.type;
+    const auto removed = storage::delete_reaction_row(tx, app_id, message_id, user_id, type);
+    if (!removed) continue;
+    auto reaction = reaction_json(*removed);
     reaction["updated_at"] = now_ts(tx);
     const auto counts = change_count(tx, app_id, message_id, type, -1);
-    auto message = read_message(tx.pq().exec1("SELECT " + kMessageColumns + " FROM messages m WHERE m.app_id = " + app +
-                                         " AND m.id = " + tx.pq().quote(message_id)),
-                                cid);
+    auto message = message_json(storage::get_message_row(tx, app_id, message_id), cid);
     message["reaction_counts"] = counts;
     reaction_event(tx, changes, t, "reaction.deleted", std::move(message), reaction);
     ++removed_count;
@@ -227,44 +194,33 @@ Outcome add_reaction(Connection& c, const Caller& caller, const std::string& mes
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
 
-  const std::string app = std::to_string(caller.app_id);
-  const std::string key =
-      "app_id = " + app + " AND message_id = " + tx.pq().quote(message_id) + " AND user_id = " + tx.pq().quote(user);
   auto message = t.message;
-  message["reaction_counts"] =
-      nlohmann::json::parse(tx.pq().exec1("SELECT reaction_counts::text FROM messages WHERE app_id = " + app +
-                                     " AND id = " + tx.pq().quote(message_id))[0]
-                                .c_str());
+  message["reaction_counts"] = nlohmann::json::parse(storage::read_reaction_counts(tx, caller.app_id, message_id));
   if (enforce_unique) {
     // The user's other reactions on this message are replaced: each removal is a change of its own.
-    for (const auto& r : tx.pq().exec("DELETE FROM reactions WHERE " + key + " AND type <> " + tx.pq().quote(type) +
-                                 " RETURNING " + kReactionColumns)) {
+    for (const auto& r : storage::delete_other_reactions(tx, caller.app_id, message_id, user, type)) {
       auto removed = reaction_json(r);
       message["reaction_counts"] = change_count(tx, caller.app_id, message_id, removed["type"].get<std::string>(), -1);
       removed["updated_at"] = now_ts(tx);
       reaction_event(tx, changes, t, "reaction.deleted", message, removed);
     }
   }
-  const auto existing =
-      tx.pq().exec("SELECT score FROM reactions WHERE " + key + " AND type = " + tx.pq().quote(type) + " FOR UPDATE");
+  const auto existing = storage::lock_reaction_score(tx, caller.app_id, message_id, user, type);
   Done done = Done::created;
-  pqxx::result stored;
-  if (existing.empty()) {
-    stored = tx.pq().exec("INSERT INTO reactions (app_id, message_id, user_id, type, score) VALUES (" + app + ", " +
-                     tx.pq().quote(message_id) + ", " + tx.pq().quote(user) + ", " + tx.pq().quote(type) + ", " +
-                     std::to_string(score) + ") RETURNING " + kReactionColumns);
+  storage::ReactionRow stored;
+  if (!existing) {
+    stored = storage::insert_reaction(tx, caller.app_id, message_id, user, type, score);
     message["reaction_counts"] = change_count(tx, caller.app_id, message_id, type, 1);
-    reaction_event(tx, changes, t, "reaction.new", message, reaction_json(stored[0]));
-  } else if (existing[0][0].as<int>() != score) {
+    reaction_event(tx, changes, t, "reaction.new", message, reaction_json(stored));
+  } else if (*existing != score) {
     done = Done::ok;
-    stored = tx.pq().exec("UPDATE reactions SET score = " + std::to_string(score) + ", updated_at = now() WHERE " + key +
-                     " AND type = " + tx.pq().quote(type) + " RETURNING " + kReactionColumns);
-    reaction_event(tx, changes, t, "reaction.updated", message, reaction_json(stored[0]));
+    stored = storage::update_reaction_score(tx, caller.app_id, message_id, user, type, score);
+    reaction_event(tx, changes, t, "reaction.updated", message, reaction_json(stored));
   } else {
     done = Done::ok;  // the same reaction again: no change, no seq
-    stored = tx.pq().exec("SELECT " + kReactionColumns + " FROM reactions WHERE " + key + " AND type = " + tx.pq().quote(type));
+    stored = storage::get_reaction(tx, caller.app_id, message_id, user, type);
   }
-  auto reaction = reaction_json(stored[0]);
+  auto reaction = reaction_json(stored);
   attach_reactions(tx, caller.app_id, user, message);
   tx.commit();
   return committed(changes, done, {{"message", std::move(message)}, {"reaction", std::move(reaction)}});
@@ -285,11 +241,9 @@ Outcome delete_reaction(Connection& c, const Caller& caller, const std::string& 
   auto found = find_changeable_target(tx, caller, message_id);
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
-  const auto removed = tx.pq().exec("DELETE FROM reactions WHERE app_id = " + std::to_string(caller.app_id) +
-                               " AND message_id = " + tx.pq().quote(message_id) + " AND user_id = " + tx.pq().quote(user) +
-                               " AND type = " + tx.pq().quote(type) + " RETURNING " + kReactionColumns);
-  if (removed.empty()) return ApiError::not_found("no reaction " + type + " of " + user + " on message " + message_id);
-  auto reaction = reaction_json(removed[0]);
+  const auto removed = storage::delete_reaction_row(tx, caller.app_id, message_id, user, type);
+  if (!removed) return ApiError::not_found("no reaction " + type + " of " + user + " on message " + message_id);
+  auto reaction = reaction_json(*removed);
   reaction["updated_at"] = now_ts(tx);
   auto message = t.message;
   message["reaction_counts"] = change_count(tx, caller.app_id, message_id, type, -1);
@@ -308,9 +262,12 @@ Outcome list_replies(Connection& c, const Caller& caller, const std::string& mes
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& t = std::get<Target>(found);
   if (auto denied = authorize(tx, caller, t.type, t.channel, kReadChannel)) return *denied;
-  const std::string where = "m.app_id = " + std::to_string(caller.app_id) + " AND m.parent_id = " +
-                            tx.pq().quote(message_id) + " AND m.channel_pk = " + std::to_string(t.channel.pk);
-  auto page = message_page(tx, where, t.cid, bounds);  // like channel history
+  // A page like channel history: the newest unless after_seq, ascending by seq.
+  const auto replies = storage::read_replies(tx, caller.app_id, t.channel.pk, message_id, bounds.before_seq,
+                                             bounds.after_seq, bounds.limit);
+  nlohmann::json messages = nlohmann::json::array();
+  for (const auto& row : replies.messages) messages.push_back(message_json(row, t.cid));
+  nlohmann::json page = {{"messages", std::move(messages)}, {"has_more", replies.has_more}};
   attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
   return Reply{Done::ok, std::move(page)};
 }

@@ -6,24 +6,12 @@
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
-#include "parley/chat/user_store.hpp"
 #include "parley/storage/me_repository.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/read_state_repository.hpp"
 
 namespace parley::chat {
 
 using protocol::ApiError;
-
-// Unread of one member: messages from others, not silent, not thread-only
-// replies, not deleted, above the read mark; bounded by kUnreadCap (index
-// messages_by_channel_seq keeps it a range scan).
-std::string unread_count_sql(const std::string& channel_pk, const std::string& read_seq, const std::string& user) {
-  return "(SELECT count(*) FROM (SELECT 1 FROM messages m WHERE m.channel_pk = " + channel_pk +
-         " AND m.seq > " + read_seq + " AND m.user_id <> " + user +
-         " AND NOT m.silent AND m.deleted_at IS NULL AND (m.parent_id IS NULL OR m.show_in_channel) LIMIT " +
-         std::to_string(kUnreadCap) + ") capped)";
-}
 
 Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body) {
@@ -43,12 +31,9 @@ Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, 
   const auto last = ch->json["last_seq"].get<std::int64_t>();
   const std::int64_t mark = seq ? std::min(*seq, last) : last;
   // A read mark never moves backwards (an old device must not resurrect unread messages).
-  const auto row = tx.pq().exec1("UPDATE members SET read_seq = GREATEST(read_seq, " + std::to_string(mark) +
-                            ") WHERE channel_pk = " + std::to_string(ch->pk) + " AND user_id = " +
-                            tx.pq().quote(caller.user_id) + " RETURNING read_seq, " +
-                            unread_count_sql(std::to_string(ch->pk), "members.read_seq", tx.pq().quote(caller.user_id)));
+  const auto row = storage::advance_read_mark(tx, ch->pk, caller.user_id, mark);
   const std::string cid = type + ":" + id;
-  const std::int64_t read_seq = row[0].as<std::int64_t>();
+  const std::int64_t read_seq = row.read_seq;
   // The read_events switch off: the mark is stored, but nobody is told (no message.read, no notification).
   const auto config = load_channel_type(tx, caller.app_id, type);
   const bool read_events = config && config->switches.value("read_events", true);
@@ -66,10 +51,10 @@ Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, 
     changes.record(cid, 0, event.dump());
   }
   // notification.mark_read (with the new totals) to the reader's connections that do not watch the channel.
-  if (notify) notify_mark_read(changes, cid, caller.user_id, read_seq, row[1].as<int>(), totals);
+  if (notify) notify_mark_read(changes, cid, caller.user_id, read_seq, row.unread_count, totals);
   return committed(changes, Done::ok,
                    {{"read", {{"cid", cid}, {"user_id", caller.user_id}, {"last_read_seq", read_seq}}},
-                    {"unread_count", row[1].as<int>()}});
+                    {"unread_count", row.unread_count}});
 }
 
 Outcome get_me(Connection& c, const Caller& caller) {

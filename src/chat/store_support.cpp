@@ -1,6 +1,8 @@
 #include "parley/chat/store_support.hpp"
 
 #include "parley/storage/channel_repository.hpp"
+#include "parley/storage/channel_seq_repository.hpp"
+#include "parley/storage/event_repository.hpp"
 
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
@@ -8,32 +10,13 @@
 #include "parley/chat/message_rules.hpp"
 #include "parley/protocol/ids.hpp"
 
-#include <pqxx/pqxx>
-
 #include <charconv>
 
 namespace parley::chat {
 
 using protocol::ApiError;
 
-namespace {
-constexpr const char* kTs = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
-}  // namespace
-
-std::string ts(const std::string& column) { return "to_char(" + column + " AT TIME ZONE 'UTC', " + kTs + ")"; }
-
-
-std::string now_ts(storage::Tx& tx) { return tx.pq().exec1("SELECT " + ts("now()"))[0].c_str(); }
-
-std::string channel_columns(const std::string& alias) {
-  const std::string c = alias.empty() ? std::string() : alias + ".";
-  return c + "pk, " + c + "type, " + c + "id, " + c + "name, " + c + "custom::text, " + c + "created_by, " + c +
-         "frozen, " + c + "cooldown_s, " + c + "last_seq, " + ts(c + "created_at") + ", " + ts(c + "updated_at") +
-         ", " + ts(c + "last_message_at");
-}
-
-ChannelRow read_channel(const pqxx::row& r) { return channel_row(storage::read_channel_record(r)); }
+std::string now_ts(storage::Tx& tx) { return storage::transaction_now_ts(tx); }
 
 ChannelRow channel_row(const storage::ChannelRecord& r) {
   auto text_or_null = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); };
@@ -52,6 +35,18 @@ ChannelRow channel_row(const storage::ChannelRecord& r) {
              {"updated_at", r.updated_at},
              {"last_message_at", text_or_null(r.last_message_at)}};
   return ch;
+}
+
+storage::NewChannel new_channel(const Caller& caller, const std::string& type, const std::string& id,
+                                const nlohmann::json& body) {
+  storage::NewChannel fresh;
+  fresh.app_id = caller.app_id;
+  fresh.type = type;
+  fresh.id = id;
+  if (body.contains("name")) fresh.name = body["name"].get<std::string>();
+  if (body.contains("custom")) fresh.custom_json = body["custom"].dump();
+  if (!caller.server) fresh.created_by = caller.user_id;
+  return fresh;
 }
 
 std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, const std::string& type,
@@ -120,11 +115,6 @@ std::optional<ApiError> check_name_and_custom(const nlohmann::json& fields) {
   return std::nullopt;
 }
 
-const std::string kMessageColumns = "m.id, m.seq, m.type, m.user_id, m.text, m.attachments::text, m.parent_id, "
-                                    "m.reply_count, m.mentioned_users::text, m.pinned, m.silent, m.custom::text, " +
-                                    ts("m.created_at") + ", " + ts("m.updated_at") + ", " + ts("m.deleted_at") +
-                                    ", m.content_hash, m.show_in_channel";
-
 nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid) {
   const bool deleted = m.deleted_at.has_value();
   return {{"id", m.id},
@@ -148,10 +138,6 @@ nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid
           {"deleted_at", deleted ? nlohmann::json(*m.deleted_at) : nlohmann::json(nullptr)}};
 }
 
-nlohmann::json read_message(const pqxx::row& r, const std::string& cid) {
-  return message_json(storage::read_message_row(r), cid);
-}
-
 std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page) {
   std::optional<ApiError> bad;
   page.before_seq = parse_seq(q, "before_seq", bad);
@@ -160,36 +146,12 @@ std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>&
   return bad;
 }
 
-nlohmann::json message_page(storage::Tx& tx, const std::string& where, const std::string& cid,
-                            const SeqPage& page) {
-  const int limit = page.limit;
-  std::string bounded = where;
-  if (page.before_seq) bounded += " AND m.seq < " + std::to_string(*page.before_seq);
-  if (page.after_seq) bounded += " AND m.seq > " + std::to_string(*page.after_seq);
-  const bool newest = !page.after_seq;
-  const auto rows =
-      tx.pq().exec("SELECT * FROM (SELECT " + kMessageColumns + " FROM messages m WHERE " + bounded + " ORDER BY m.seq " +
-              (newest ? "DESC" : "ASC") + " LIMIT " + std::to_string(limit + 1) + ") page ORDER BY seq");
-  const bool has_more = rows.size() > static_cast<std::size_t>(limit);
-  const std::size_t skip_front = (has_more && newest) ? 1 : 0;  // the extra row is the oldest of a newest page
-  nlohmann::json messages = nlohmann::json::array();
-  for (std::size_t i = skip_front; i < rows.size() && messages.size() < static_cast<std::size_t>(limit); ++i) {
-    messages.push_back(read_message(rows[i], cid));
-  }
-  return {{"messages", std::move(messages)}, {"has_more", has_more}};
-}
-
-std::int64_t next_seq(storage::Tx& tx, std::int64_t channel_pk) {
-  return tx.pq().exec1("UPDATE channels SET last_seq = last_seq + 1 WHERE pk = " + std::to_string(channel_pk) +
-                  " RETURNING last_seq")[0]
-      .as<std::int64_t>();
-}
+std::int64_t next_seq(storage::Tx& tx, std::int64_t channel_pk) { return storage::take_next_seq(tx, channel_pk); }
 
 void append_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, std::int64_t seq, const std::string& type,
                   const nlohmann::json& payload) {
   std::string frame = payload.dump();
-  tx.pq().exec("INSERT INTO channel_events (channel_pk, seq, type, payload) VALUES (" + std::to_string(channel_pk) + ", " +
-          std::to_string(seq) + ", " + tx.pq().quote(type) + ", " + tx.pq().quote(frame) + "::jsonb)");
+  storage::insert_channel_event(tx, channel_pk, seq, type, frame);
   // Published by the transaction's owner after its commit (fan-out to watchers).
   if (payload.contains("cid")) {
     changes.record(payload["cid"].get<std::string>(), seq, std::move(frame));
@@ -210,12 +172,9 @@ std::optional<ApiError> check_frozen_and_cooldown(storage::Tx& tx, const Caller&
   if (!frozen && cooldown_s == 0) return std::nullopt;
   if (is_channel_moderator(tx, caller, ch)) return std::nullopt;
   if (frozen) return channel_frozen_error();
-  const auto rows = tx.pq().exec("SELECT ceil(extract(epoch FROM max(created_at) + interval '1 second' * " +
-                            std::to_string(cooldown_s) + " - now()))::int FROM messages WHERE channel_pk = " +
-                            std::to_string(ch.pk) + " AND user_id = " + tx.pq().quote(caller.user_id) +
-                            " AND created_at > now() - interval '1 second' * " + std::to_string(cooldown_s));
-  if (rows.empty() || rows[0][0].is_null()) return std::nullopt;
-  return cooldown_error(std::max(1, rows[0][0].as<int>()), cooldown_s);
+  const auto wait_s = storage::cooldown_wait_s(tx, ch.pk, caller.user_id, cooldown_s);
+  if (!wait_s) return std::nullopt;
+  return cooldown_error(std::max(1, *wait_s), cooldown_s);
 }
 
 ApiError channel_frozen_error() { return ApiError{"channel_frozen", 403, "channel is frozen; only moderators may write"}; }

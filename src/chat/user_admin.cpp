@@ -10,8 +10,7 @@
 #include "parley/chat/store_support.hpp"
 #include "parley/chat/user_store.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/user_repository.hpp"
 
 #include <chrono>
 #include <set>
@@ -44,7 +43,7 @@ bool digits(std::string_view s, std::size_t from, std::size_t n, int& out) {
   return true;
 }
 
-// "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" with a real calendar date: only then is it safe to inline in SQL.
+// "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z" with a real calendar date (what PostgreSQL takes as a timestamptz).
 bool is_rfc3339_utc(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (s.size() < 20 || s.size() > 27 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
@@ -72,16 +71,6 @@ std::optional<std::string> decode_cursor(const std::string& cursor) {
   return raw;
 }
 
-// The id prefix as a LIKE pattern: '_' (valid in ids) and the escape character match only themselves.
-std::string like_prefix(const std::string& prefix) {
-  std::string out;
-  for (char ch : prefix) {
-    if (ch == '_' || ch == '%' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "%";
-}
-
 Outcome list_by_ids(Connection& c, const Caller& caller, const std::string& ids_param) {
   std::set<std::string> ids;
   std::size_t count = 0;
@@ -98,11 +87,7 @@ Outcome list_by_ids(Connection& c, const Caller& caller, const std::string& ids_
     start = comma + 1;
   }
   storage::Tx tx(c, storage::TxKind::read);
-  std::string list;
-  for (const auto& id : ids) list += (list.empty() ? "" : ", ") + tx.pq().quote(id);
-  const auto rows =
-      tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " + std::to_string(caller.app_id) +
-              " AND id IN (" + list + ") AND deleted_at IS NULL ORDER BY id");
+  const auto rows = storage::find_users(tx, caller.app_id, std::vector<std::string>(ids.begin(), ids.end()));
   nlohmann::json users = nlohmann::json::array();
   for (const auto& r : rows) users.push_back(render_user(r));
   return Reply{Done::ok, {{"users", std::move(users)}}};
@@ -110,15 +95,20 @@ Outcome list_by_ids(Connection& c, const Caller& caller, const std::string& ids_
 
 }  // namespace
 
-std::variant<std::string, ApiError> revocation_time_sql(const nlohmann::json& body, const char* field) {
-  if (!body.contains(field)) return std::string("now()");
+std::variant<storage::RevocationCutoff, ApiError> revocation_cutoff(const nlohmann::json& body, const char* field) {
+  storage::RevocationCutoff cutoff;
+  if (!body.contains(field)) {
+    cutoff.now = true;
+    return cutoff;
+  }
   const auto& v = body[field];
-  if (v.is_null()) return std::string("NULL");
+  if (v.is_null()) return cutoff;
   if (!v.is_string() || !is_rfc3339_utc(v.get_ref<const std::string&>())) {
     return ApiError::invalid_request(std::string(field) +
                                      " must be an RFC 3339 UTC timestamp like 2026-11-23T00:17:10.232Z, or null");
   }
-  return "'" + v.get<std::string>() + "'::timestamptz";
+  cutoff.at = v.get<std::string>();
+  return cutoff;
 }
 
 Outcome list_users(Connection& c, const Caller& caller, const std::map<std::string, std::string>& query) {
@@ -143,11 +133,8 @@ Outcome list_users(Connection& c, const Caller& caller, const std::map<std::stri
     if (!after) return ApiError::invalid_request("next is not a cursor of this list");
   }
   storage::Tx tx(c, storage::TxKind::read);
-  std::string where = "app_id = " + std::to_string(caller.app_id) + " AND deleted_at IS NULL";
-  if (!prefix.empty()) where += " AND id LIKE " + tx.pq().quote(like_prefix(prefix));  // index users_id_prefix
-  if (after) where += " AND id > " + tx.pq().quote(*after);
-  const auto rows = tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + where +
-                            " ORDER BY id LIMIT " + std::to_string(limit + 1));
+  const auto rows = storage::list_users_page(
+      tx, caller.app_id, prefix.empty() ? std::nullopt : std::optional<std::string>(prefix), after, limit + 1);
   nlohmann::json users = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
     users.push_back(render_user(rows[i]));
@@ -198,25 +185,26 @@ Outcome update_user(Connection& c, const Caller& caller, const std::string& id, 
     }
   }
 
+  storage::UserPatch patch;
+  // name and image: set to a string or null ("none"), or unset (none).
+  const auto text_field = [&](const char* f, bool& change, std::optional<std::string>& value) {
+    if (set.contains(f)) {
+      change = true;
+      if (!set[f].is_null()) value = set[f].get<std::string>();
+    }
+    if (unset_fields.count(f)) change = true;
+  };
+  text_field("name", patch.change_name, patch.name);
+  text_field("image", patch.change_image, patch.image);
+  if (set.contains("custom")) patch.custom_json = set["custom"].dump();
+  if (unset_fields.count("custom")) patch.custom_json = "{}";
+  if (set.contains("role")) patch.role = set["role"].get<std::string>();
+  if (unset_fields.count("role")) patch.role = "user";
+  if (has_deactivated) patch.deactivated = body["deactivated"].get<bool>();
   storage::Tx tx(c);
-  std::string assignments = "updated_at = now()";
-  for (const char* f : {"name", "image"}) {
-    if (set.contains(f))
-      assignments += std::string(", ") + f + " = " + (set[f].is_null() ? "NULL" : tx.pq().quote(set[f].get<std::string>()));
-    if (unset_fields.count(f)) assignments += std::string(", ") + f + " = NULL";
-  }
-  if (set.contains("custom")) assignments += ", custom = " + tx.pq().quote(set["custom"].dump()) + "::jsonb";
-  if (unset_fields.count("custom")) assignments += ", custom = '{}'::jsonb";
-  if (set.contains("role")) assignments += ", role = " + tx.pq().quote(set["role"].get<std::string>());
-  if (unset_fields.count("role")) assignments += ", role = 'user'";
-  if (has_deactivated) {
-    assignments += body["deactivated"].get<bool>() ? ", deactivated_at = COALESCE(deactivated_at, now())"
-                                                   : ", deactivated_at = NULL";
-  }
-  const auto rows = tx.pq().exec("UPDATE users SET " + assignments + " WHERE app_id = " + std::to_string(caller.app_id) +
-                            " AND id = " + tx.pq().quote(id) + " AND deleted_at IS NULL RETURNING " + kUserColumns);
-  if (rows.empty()) return ApiError::not_found("no user " + id);
-  auto user = render_user(rows[0]);
+  const auto row = storage::update_user_record(tx, caller.app_id, id, patch);
+  if (!row) return ApiError::not_found("no user " + id);
+  auto user = render_user(*row);
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});  // role or deactivation may have changed
   Changes changes(caller.app_id);
@@ -231,18 +219,14 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
   const auto mode_it = query.find("mode");
   const std::string mode = mode_it == query.end() ? "soft" : mode_it->second;
   if (mode != "soft" && mode != "hard") return ApiError::invalid_request("mode must be soft or hard");
-  const std::string app = std::to_string(caller.app_id);
 
   storage::Tx tx(c);
-  const std::string user = tx.pq().quote(id);
   Changes changes(caller.app_id);
   if (mode == "soft") {
-    const auto rows =
-        tx.pq().exec("UPDATE users SET deleted_at = now(), updated_at = now() WHERE app_id = " + app + " AND id = " + user +
-                " AND deleted_at IS NULL RETURNING " + kUserColumns + ", " + ts("deleted_at"));
-    if (rows.empty()) return ApiError::not_found("no user " + id);
-    auto rendered = render_user(rows[0]);
-    rendered["deleted_at"] = rows[0][8].c_str();
+    const auto row = storage::soft_delete_user(tx, caller.app_id, id);
+    if (!row) return ApiError::not_found("no user " + id);
+    auto rendered = render_user(row->user);
+    rendered["deleted_at"] = row->deleted_at;
     tx.commit();
     auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
     record_access_revoked(changes, id, std::nullopt);
@@ -251,36 +235,23 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
 
   // Hard (GDPR). Every channel the user wrote in or belongs to is locked in pk order (no deadlock
   // with another multi-channel change), then each removal takes that channel's next seq and event.
-  const bool had_row =
-      !tx.pq().exec("DELETE FROM users WHERE app_id = " + app + " AND id = " + user + " RETURNING 1").empty();
-  const auto channels =
-      tx.pq().exec("SELECT pk, type, id FROM channels WHERE app_id = " + app +
-              " AND pk IN (SELECT channel_pk FROM messages "
-              "WHERE app_id = " +
-              app + " AND user_id = " + user + " UNION SELECT channel_pk FROM members WHERE app_id = " + app +
-              " AND user_id = " + user + " UNION SELECT rm.channel_pk FROM reactions r JOIN messages rm ON "
-              "rm.app_id = r.app_id AND rm.id = r.message_id WHERE r.app_id = " + app + " AND r.user_id = " + user +
-              ") ORDER BY pk FOR UPDATE");
+  const bool had_row = storage::delete_user_row(tx, caller.app_id, id);
+  const auto channels = storage::lock_user_channels(tx, caller.app_id, id);
   if (!had_row && channels.empty()) return ApiError::not_found("no user " + id);
   std::int64_t messages_deleted = 0, memberships_removed = 0, reactions_removed = 0;
   for (const auto& ch : channels) {
-    const auto pk = ch[0].as<std::int64_t>();
-    const std::string cid = std::string(ch[1].c_str()) + ":" + ch[2].c_str();
-    const auto own =
-        tx.pq().exec("SELECT " + kMessageColumns + " FROM messages m WHERE m.channel_pk = " + std::to_string(pk) +
-                " AND m.app_id = " + app + " AND m.user_id = " + user + " ORDER BY m.seq");
+    const auto pk = ch.pk;
+    const std::string cid = ch.type + ":" + ch.id;
+    const auto own = storage::user_messages_in_channel(tx, caller.app_id, pk, id);
     for (const auto& row : own) {
-      remove_message(tx, changes, caller.app_id, pk, cid, read_message(row, cid), true);
+      remove_message(tx, changes, caller.app_id, pk, cid, message_json(row, cid), true);
       ++messages_deleted;
     }
     // Their reactions on other users' messages (those on their own messages went with the messages).
     reactions_removed += remove_user_reactions(tx, changes, caller.app_id, pk, cid, id);
     if (remove_member(tx, changes, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
   }
-  const std::string deleted_at =
-      tx.pq().exec1("INSERT INTO user_tombstones (app_id, id) VALUES (" + app + ", " + user +
-               ") ON CONFLICT (app_id, id) DO UPDATE SET deleted_at = now() RETURNING " + ts("deleted_at"))[0]
-          .c_str();
+  const std::string deleted_at = storage::write_user_tombstone(tx, caller.app_id, id);
   nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
                         {"mode", "hard"},
                         {"messages_deleted", messages_deleted},
@@ -300,21 +271,18 @@ Outcome revoke_user_tokens(Connection& c, const Caller& caller, const std::strin
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() != "before") return ApiError::invalid_request("unknown field " + it.key().substr(0, 64) + " (before)");
   }
-  auto before = revocation_time_sql(body, "before");
+  auto before = revocation_cutoff(body, "before");
   if (auto* err = std::get_if<ApiError>(&before)) return *err;
   storage::Tx tx(c);
-  const auto rows = tx.pq().exec("UPDATE users SET revoke_tokens_before = " + std::get<std::string>(before) +
-                            " WHERE app_id = " + std::to_string(caller.app_id) + " AND id = " + tx.pq().quote(id) +
-                            " AND deleted_at IS NULL RETURNING " + ts("revoke_tokens_before") +
-                            ", floor(extract(epoch FROM revoke_tokens_before))::bigint");
-  if (rows.empty()) return ApiError::not_found("no user " + id);
-  nlohmann::json out = {
-      {"user_id", id},
-      {"revoke_tokens_before", rows[0][0].is_null() ? nlohmann::json(nullptr) : nlohmann::json(rows[0][0].c_str())}};
+  const auto row = storage::revoke_user_tokens_before(tx, caller.app_id, id, std::get<storage::RevocationCutoff>(before));
+  if (!row) return ApiError::not_found("no user " + id);
+  nlohmann::json out = {{"user_id", id},
+                        {"revoke_tokens_before", row->revoke_tokens_before ? nlohmann::json(*row->revoke_tokens_before)
+                                                                           : nlohmann::json(nullptr)}};
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
   Changes changes(caller.app_id);
-  if (!rows[0][1].is_null()) record_access_revoked(changes, id, rows[0][1].as<std::int64_t>());
+  if (row->before_s) record_access_revoked(changes, id, *row->before_s);
   return committed(changes, Done::ok, std::move(out));
 }
 

@@ -2,8 +2,7 @@
 
 #include "parley/auth/user_state_cache.hpp"
 #include "parley/protocol/ids.hpp"
-
-#include <pqxx/pqxx>
+#include "parley/storage/user_repository.hpp"
 
 namespace parley::chat {
 namespace {
@@ -23,15 +22,15 @@ std::optional<ApiError> optional_string(const nlohmann::json& u, const char* fie
 
 }  // namespace
 
-nlohmann::json render_user(const pqxx::row& r) {
-  return {{"id", r[0].c_str()},
-          {"name", r[1].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[1].c_str())},
-          {"image", r[2].is_null() ? nlohmann::json(nullptr) : nlohmann::json(r[2].c_str())},
-          {"role", r[3].c_str()},
-          {"custom", nlohmann::json::parse(r[4].c_str())},
-          {"created_at", r[5].c_str()},
-          {"updated_at", r[6].c_str()},
-          {"deactivated", r[7].as<bool>()}};
+nlohmann::json render_user(const storage::UserRecord& u) {
+  return {{"id", u.id},
+          {"name", u.name ? nlohmann::json(*u.name) : nlohmann::json(nullptr)},
+          {"image", u.image ? nlohmann::json(*u.image) : nlohmann::json(nullptr)},
+          {"role", u.role},
+          {"custom", nlohmann::json::parse(u.custom_json)},
+          {"created_at", u.created_at},
+          {"updated_at", u.updated_at},
+          {"deactivated", u.deactivated}};
 }
 
 std::optional<ApiError> validate_user_fields(const nlohmann::json& u) {
@@ -65,18 +64,16 @@ Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& 
   storage::Tx tx(c);
   nlohmann::json out = nlohmann::json::object();
   for (const auto& u : body["users"]) {
-    const auto id = u["id"].get<std::string>();
-    auto opt = [&](const char* f) { return u.contains(f) && u[f].is_string() ? tx.pq().quote(u[f].get<std::string>()) : std::string("NULL"); };
-    const std::string role = u.contains("role") ? tx.pq().quote(u["role"].get<std::string>()) : "NULL";
-    const std::string custom = u.contains("custom") ? tx.pq().quote(u["custom"].dump()) + "::jsonb" : "NULL";
-    const auto rows = tx.pq().exec(
-        "INSERT INTO users (app_id, id, name, image, role, custom) VALUES (" + std::to_string(caller.app_id) + ", " +
-        tx.pq().quote(id) + ", " + opt("name") + ", " + opt("image") + ", COALESCE(" + role + ", 'user'), COALESCE(" +
-        custom + ", '{}'::jsonb)) ON CONFLICT (app_id, id) DO UPDATE SET "
-        "name = COALESCE(EXCLUDED.name, users.name), image = COALESCE(EXCLUDED.image, users.image), "
-        "role = COALESCE(" + role + ", users.role), custom = COALESCE(" + custom + ", users.custom), "
-        "deleted_at = NULL, updated_at = now() RETURNING " + kUserColumns);
-    out[id] = render_user(rows[0]);
+    storage::UserUpsert row;
+    row.id = u["id"].get<std::string>();
+    auto opt = [&](const char* f) {
+      return u.contains(f) && u[f].is_string() ? std::optional<std::string>(u[f].get<std::string>()) : std::nullopt;
+    };
+    row.name = opt("name");
+    row.image = opt("image");
+    if (u.contains("role")) row.role = u["role"].get<std::string>();
+    if (u.contains("custom")) row.custom_json = u["custom"].dump();
+    out[row.id] = render_user(storage::upsert_user(tx, caller.app_id, row));
   }
   tx.commit();
   // An upsert may change a role or bring a deleted user back.
@@ -89,10 +86,9 @@ Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& 
 Outcome get_user(Connection& c, const Caller& caller, const std::string& id) {
   if (!protocol::is_valid_user_id(id)) return ApiError::invalid_request("invalid user id");
   storage::Tx tx(c, storage::TxKind::read);
-  const auto rows = tx.pq().exec(std::string("SELECT ") + kUserColumns + " FROM users WHERE app_id = " +
-                            std::to_string(caller.app_id) + " AND id = " + tx.pq().quote(id) + " AND deleted_at IS NULL");
-  if (rows.empty()) return ApiError::not_found("no user " + id);
-  return Reply{Done::ok, {{"user", render_user(rows[0])}}};
+  const auto user = storage::find_user(tx, caller.app_id, id);
+  if (!user) return ApiError::not_found("no user " + id);
+  return Reply{Done::ok, {{"user", render_user(*user)}}};
 }
 
 }  // namespace parley::chat

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace parley::storage {
 
@@ -23,6 +24,10 @@ Prepared::Prepared(const char* name, const char* sql) : name_(name), sql_(sql) {
     }
   }
   registry().push_back(this);
+}
+
+void Prepared::throw_unexpected_rows(std::size_t got) const {
+  throw pqxx::unexpected_rows(std::string("expected 1 row from ") + name_ + ", got " + std::to_string(got));
 }
 
 const std::vector<const Prepared*>& prepared_statements() { return registry(); }

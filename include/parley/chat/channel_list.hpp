@@ -6,6 +6,7 @@
 // Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/storage/member_repository.hpp"
 
 
 #include <map>
@@ -23,11 +24,8 @@ inline constexpr int kChannelListMax = 100;
 /// Three queries whatever the number of channels.
 std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels);
 
-/// Columns of a members row aliased `mb` for membership_json(): user_id, role, last_read_seq,
-/// created_at, muted, and whether the channel is hidden for that member right now.
-extern const std::string kMembershipColumns;
-/// {"user_id","role","last_read_seq","created_at","muted","hidden"} from kMembershipColumns at `offset`.
-nlohmann::json membership_json(const pqxx::row& r, int offset = 0);
+/// {"user_id","role","last_read_seq","created_at","muted","hidden"} of a membership.
+nlohmann::json membership_json(const storage::MembershipRecord& m);
 
 /// GET /v1/channels?type=&member=&sort=last_message_at|created_at&limit=&next=
 /// -> {"channels":[state + "unread_count" + "membership"], "next"}: the member's channels (hidden

@@ -2,8 +2,8 @@
 // Channels, members, messages and the per-channel event log (API.md section 5).
 // Synchronous: each function is one transaction inside a DbPool call.
 //
-// Ordering: every persisted change takes the channel's next seq with
-// `UPDATE channels SET last_seq = last_seq + 1 ... RETURNING last_seq` in the
+// Ordering: every persisted change takes the channel's next seq (next_seq():
+// an increment of the channel row's last_seq, which locks the row) in the
 // same transaction as the change and its channel_events row. The row lock
 // serializes writers of one channel across all nodes; a rolled-back
 // transaction rolls its increment back too, so seqs are gapless.

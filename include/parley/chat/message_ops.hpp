@@ -14,7 +14,7 @@ Outcome get_message(Connection& c, const Caller& caller, const std::string& id);
 Outcome update_message(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body);
 /// DELETE /v1/messages/{id}?hard=false -> message.deleted (soft: type "deleted", text and attachments gone)
 Outcome delete_message(Connection& c, const Caller& caller, const std::string& id, bool hard);
-/// Deletes one stored message (as read_message() renders it) inside the caller's transaction, the
+/// Deletes one stored message (as message_json() renders it) inside the caller's transaction, the
 /// channel row already locked: hard removes the row, soft blanks it; scrubs its content from the
 /// channel's event log; takes the channel's next seq for a message.deleted event. Returns the
 /// message as the event carries it. Shared by DELETE /v1/messages/{id} and the user hard delete.

@@ -9,10 +9,6 @@ namespace parley::chat {
 /// Counts are exact up to this and reported as this above it.
 inline constexpr int kUnreadCap = 1000;
 
-/// SQL expression: the unread count of `user` (an SQL literal) in channel `channel_pk` above `read_seq`
-/// (both SQL expressions), as the contract defines it, bounded by kUnreadCap.
-std::string unread_count_sql(const std::string& channel_pk, const std::string& read_seq, const std::string& user);
-
 /// POST /v1/channels/{type}/{id}/read {"seq"?}: the caller's read mark (default: everything).
 Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body);

@@ -7,17 +7,13 @@
 #include "parley/storage/channel_repository.hpp"
 #include "parley/storage/message_row.hpp"
 
-#include <pqxx/row>
-
 #include <map>
 #include <optional>
 #include <string>
 
 namespace parley::chat {
 
-/// to_char(column) as RFC 3339 UTC with milliseconds.
-std::string ts(const std::string& column);
-/// The transaction's now() rendered by ts().
+/// The transaction's now() as RFC 3339 UTC with milliseconds.
 std::string now_ts(storage::Tx& tx);
 
 struct ChannelRow {
@@ -25,14 +21,13 @@ struct ChannelRow {
   nlohmann::json json;
 };
 
-/// Columns to select for read_channel() from the channels table aliased `alias` ("": unaliased);
-/// kChannelColumnCount of them, first in the row (more columns may follow).
-std::string channel_columns(const std::string& alias = "");
-inline constexpr int kChannelColumnCount = 12;
-/// The channel object of a row selected with channel_columns().
-ChannelRow read_channel(const pqxx::row& r);
 /// The channel object of a typed channel row.
 ChannelRow channel_row(const storage::ChannelRecord& r);
+
+/// The row of a channel a caller creates: name and custom from the request body (checked already),
+/// created_by the caller unless it is a server.
+storage::NewChannel new_channel(const Caller& caller, const std::string& type, const std::string& id,
+                                const nlohmann::json& body);
 
 /// The channel (not deleted), optionally locked FOR UPDATE.
 std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, const std::string& type,
@@ -54,9 +49,6 @@ int parse_limit(const std::map<std::string, std::string>& q, int def, int max,
 /// 5 KiB) where `fields` has them.
 std::optional<protocol::ApiError> check_name_and_custom(const nlohmann::json& fields);
 
-/// Columns to select (from messages aliased m) for read_message().
-extern const std::string kMessageColumns;
-nlohmann::json read_message(const pqxx::row& r, const std::string& cid);
 /// The message object of the API (reactions not attached yet).
 nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid);
 
@@ -67,11 +59,6 @@ struct SeqPage {
 };
 /// Parses a SeqPage; the error of the first bad parameter otherwise.
 std::optional<protocol::ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page);
-/// A page of the messages (aliased m) matching `where`, bounded by before_seq / after_seq: the
-/// newest page unless after_seq is given, ascending by seq either way. {"messages","has_more"},
-/// reactions not attached yet.
-nlohmann::json message_page(storage::Tx& tx, const std::string& where, const std::string& cid,
-                            const SeqPage& page);
 
 /// True for callers who moderate the channel (server, app admin, channel owner or moderator).
 bool is_channel_moderator(storage::Tx& tx, const Caller& caller, const ChannelRow& ch);

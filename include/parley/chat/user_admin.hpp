@@ -4,7 +4,7 @@
 // per-user token revocation. Synchronous: each function is one transaction
 // inside a DbPool call.
 #include "parley/chat/outcome.hpp"
-
+#include "parley/storage/user_repository.hpp"
 
 #include <map>
 #include <string>
@@ -33,8 +33,9 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
 Outcome revoke_user_tokens(Connection& c, const Caller& caller, const std::string& id,
                            const nlohmann::json& body);
 
-/// The SQL value of a revocation time a client sent in body[field]: absent -> "now()", null ->
-/// "NULL", an RFC 3339 UTC timestamp ("2026-11-23T00:17:10.232Z") -> a timestamptz literal.
-std::variant<std::string, protocol::ApiError> revocation_time_sql(const nlohmann::json& body, const char* field);
+/// The revocation time a client sent in body[field]: absent -> now (the transaction's now()), null ->
+/// none, an RFC 3339 UTC timestamp ("2026-11-23T00:17:10.232Z") -> that time; 400 otherwise.
+std::variant<storage::RevocationCutoff, protocol::ApiError> revocation_cutoff(const nlohmann::json& body,
+                                                                              const char* field);
 
 }  // namespace parley::chat

@@ -2,9 +2,11 @@
 // Users of an app (API.md section 5, Users). Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 
-#include <pqxx/row>
-
 #include <optional>
+
+namespace parley::storage {
+struct UserRecord;
+}  // namespace parley::storage
 
 namespace parley::chat {
 
@@ -17,14 +19,7 @@ Outcome get_user(Connection& c, const Caller& caller, const std::string& id);
 /// PATCH /v1/users/{id} accept them; absent fields are fine, null name or image means "none".
 std::optional<protocol::ApiError> validate_user_fields(const nlohmann::json& u);
 
-/// Renders a users row selected with kUserColumns.
-nlohmann::json render_user(const pqxx::row& r);
-
-/// Columns of a users row for render_user().
-inline constexpr const char* kUserColumns =
-    "id, name, image, role, custom::text, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-    "deactivated_at IS NOT NULL";
+/// The user object of the API.
+nlohmann::json render_user(const storage::UserRecord& u);
 
 }  // namespace parley::chat

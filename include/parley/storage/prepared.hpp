@@ -13,6 +13,7 @@
 #include "parley/storage/tx.hpp"
 
 #include <pqxx/connection>
+#include <pqxx/except>
 #include <pqxx/result>
 #include <pqxx/transaction_base>
 
@@ -46,7 +47,17 @@ class Prepared {
     return tx.exec_prepared(name_, std::forward<Args>(args)...);
   }
 
+  /// The same, for a statement that must answer exactly one row (pqxx::unexpected_rows otherwise).
+  template <class... Args>
+  pqxx::row one(Tx& tx, Args&&... args) const {
+    const auto rows = (*this)(tx, std::forward<Args>(args)...);
+    if (rows.size() != 1) throw_unexpected_rows(rows.size());
+    return rows[0];
+  }
+
  private:
+  [[noreturn]] void throw_unexpected_rows(std::size_t got) const;
+
   const char* name_;
   const char* sql_;
   mutable std::atomic<std::uint64_t> count_{0};
