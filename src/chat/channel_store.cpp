@@ -5,7 +5,6 @@
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/reactions.hpp"
-#include "parley/chat/message_render.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
@@ -122,15 +121,18 @@ Outcome list_messages(Connection& c, const Caller& caller, const std::string& ty
   if (!channel_type) return ApiError::not_found("no channel type " + type);
   const std::string cid = type + ":" + id;
   if (!is_allowed(channel_type->policy, {caller.server, caller.app_role, page->reader_role}, kReadChannel)) {
-    return ApiError::forbidden(std::string("not allowed to ") + kReadChannel + " in " + cid);
+    return not_allowed(kReadChannel, cid);
   }
   // Rendered straight to text: no JSON tree for what can be hundreds of messages.
   std::string text = "{\"messages\":[";
   text.reserve(256 + page->messages.size() * 512);
   for (std::size_t i = 0; i < page->messages.size(); ++i) {
     if (i > 0) text.push_back(',');
-    const auto& m = page->messages[i];
-    append_message_json(text, m.row, cid, m.reaction_counts_json, m.own_reactions_json);
+    auto& m = page->messages[i];
+    auto message = to_message(std::move(m.row), cid);
+    message.reaction_counts_json = std::move(m.reaction_counts_json);
+    message.own_reactions_json = std::move(m.own_reactions_json);
+    protocol::append_json(text, message);
   }
   text.append("],\"has_more\":").append(page->has_more ? "true" : "false").append("}");
   Reply reply;

@@ -55,7 +55,7 @@ ApiError refusal(const storage::SendResult& r, const SendRequest& s, const std::
     case SendCode::no_channel:
       return ApiError::not_found("no channel " + cid);
     case SendCode::forbidden:
-      return ApiError::forbidden(std::string("not allowed to ") + kSendMessage + " in " + cid);
+      return not_allowed(kSendMessage, cid);
     case SendCode::conflict:
       return ApiError::conflict("message id " + s.draft.id + " was already used with different content");
     case SendCode::frozen:

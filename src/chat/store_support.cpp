@@ -18,24 +18,13 @@ using protocol::ApiError;
 
 std::string now_ts(storage::Tx& tx) { return storage::transaction_now_ts(tx); }
 
-ChannelRow channel_row(const storage::ChannelRecord& r) {
-  auto text_or_null = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(nullptr); };
-  ChannelRow ch;
-  ch.pk = r.pk;
-  ch.json = {{"cid", r.type + ":" + r.id},
-             {"type", r.type},
-             {"id", r.id},
-             {"name", text_or_null(r.name)},
-             {"custom", nlohmann::json::parse(r.custom_json)},
-             {"created_by", text_or_null(r.created_by)},
-             {"frozen", r.frozen},
-             {"cooldown_s", r.cooldown_s},
-             {"last_seq", r.last_seq},
-             {"created_at", r.created_at},
-             {"updated_at", r.updated_at},
-             {"last_message_at", text_or_null(r.last_message_at)}};
-  return ch;
+protocol::Channel to_channel(const storage::ChannelRecord& r) {
+  return {r.type,     r.id,         r.name,       r.custom_json, r.created_by,
+          r.frozen,   r.cooldown_s, r.last_seq,   r.created_at,  r.updated_at,
+          r.last_message_at};
 }
+
+ChannelRow channel_row(const storage::ChannelRecord& r) { return {r.pk, protocol::to_json(to_channel(r))}; }
 
 storage::NewChannel new_channel(const Caller& caller, const std::string& type, const std::string& id,
                                 const nlohmann::json& body) {
@@ -76,7 +65,13 @@ std::optional<ApiError> authorize(storage::Tx& tx, const Caller& caller, const s
   if (!channel_type) return ApiError::not_found("no channel type " + type);
   CallerRoles roles{caller.server, caller.app_role, member_role(tx, ch.pk, caller.user_id)};
   if (is_allowed(channel_type->policy, roles, action)) return std::nullopt;
-  return ApiError::forbidden(std::string("not allowed to ") + action + " in " + ch.json["cid"].get<std::string>());
+  return not_allowed(action, ch.json["cid"].get<std::string>());
+}
+
+ApiError not_allowed(const char* action, const std::string& cid) {
+  std::string message = "not allowed to ";
+  message.append(action).append(" in ").append(cid);
+  return ApiError::forbidden(std::move(message));
 }
 
 std::optional<std::int64_t> parse_seq(const std::map<std::string, std::string>& q, const std::string& name,
@@ -115,27 +110,30 @@ std::optional<ApiError> check_name_and_custom(const nlohmann::json& fields) {
   return std::nullopt;
 }
 
+protocol::Message to_message(storage::MessageRow row, const std::string& cid) {
+  protocol::Message m;
+  m.id = std::move(row.id);
+  m.cid = cid;
+  m.seq = row.seq;
+  m.type = std::move(row.type);
+  m.user_id = std::move(row.user_id);
+  m.text = std::move(row.text);
+  m.attachments_json = std::move(row.attachments_json);
+  m.parent_id = std::move(row.parent_id);
+  m.show_in_channel = row.show_in_channel;
+  m.reply_count = row.reply_count;
+  m.mentioned_users_json = std::move(row.mentioned_users_json);
+  m.pinned = row.pinned;
+  m.silent = row.silent;
+  m.custom_json = std::move(row.custom_json);
+  m.created_at = std::move(row.created_at);
+  m.updated_at = std::move(row.updated_at);
+  m.deleted_at = std::move(row.deleted_at);
+  return m;
+}
+
 nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid) {
-  const bool deleted = m.deleted_at.has_value();
-  return {{"id", m.id},
-          {"cid", cid},
-          {"seq", m.seq},
-          {"type", m.type},
-          {"user", {{"id", m.user_id}}},
-          {"text", deleted ? std::string() : m.text},
-          {"attachments", nlohmann::json::parse(m.attachments_json)},
-          {"parent_id", m.parent_id ? nlohmann::json(*m.parent_id) : nlohmann::json(nullptr)},
-          {"show_in_channel", m.show_in_channel},
-          {"reply_count", m.reply_count},
-          {"mentioned_users", nlohmann::json::parse(m.mentioned_users_json)},
-          {"reaction_counts", nlohmann::json::object()},
-          {"own_reactions", nlohmann::json::array()},
-          {"pinned", m.pinned},
-          {"silent", m.silent},
-          {"custom", nlohmann::json::parse(m.custom_json)},
-          {"created_at", m.created_at},
-          {"updated_at", m.updated_at},
-          {"deleted_at", deleted ? nlohmann::json(*m.deleted_at) : nlohmann::json(nullptr)}};
+  return protocol::to_json(to_message(m, cid));
 }
 
 std::optional<ApiError> parse_seq_page(const std::map<std::string, std::string>& q, SeqPage& page) {

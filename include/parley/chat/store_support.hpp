@@ -4,6 +4,8 @@
 // Synchronous; every function works inside the caller's transaction.
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/outcome.hpp"
+#include "parley/protocol/channel.hpp"
+#include "parley/protocol/message.hpp"
 #include "parley/storage/channel_repository.hpp"
 #include "parley/storage/message_row.hpp"
 
@@ -21,7 +23,9 @@ struct ChannelRow {
   nlohmann::json json;
 };
 
-/// The channel object of a typed channel row.
+/// The API's channel of a stored channel row.
+protocol::Channel to_channel(const storage::ChannelRecord& r);
+/// The channel object (protocol::to_json) of a typed channel row, with its pk.
 ChannelRow channel_row(const storage::ChannelRecord& r);
 
 /// The row of a channel a caller creates: name and custom from the request body (checked already),
@@ -36,6 +40,8 @@ std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, con
 std::string member_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id);
 /// Validates the syntax of the type and id (whether the type exists in the app: check_channel_type()).
 std::optional<protocol::ApiError> check_channel_name(const std::string& type, const std::string& id);
+/// 403 forbidden: "not allowed to <action> in <cid>".
+protocol::ApiError not_allowed(const char* action, const std::string& cid);
 /// The one permission check: channel type grants applied to the caller's roles.
 std::optional<protocol::ApiError> authorize(storage::Tx& tx, const Caller& caller, const std::string& type,
                                             const ChannelRow& ch, const char* action);
@@ -49,7 +55,9 @@ int parse_limit(const std::map<std::string, std::string>& q, int def, int max,
 /// 5 KiB) where `fields` has them.
 std::optional<protocol::ApiError> check_name_and_custom(const nlohmann::json& fields);
 
-/// The message object of the API (reactions not attached yet).
+/// The API's message of a stored message row (reaction_counts {} and own_reactions [] until filled).
+protocol::Message to_message(storage::MessageRow row, const std::string& cid);
+/// Its JSON object (protocol::to_json).
 nlohmann::json message_json(const storage::MessageRow& m, const std::string& cid);
 
 /// The query of a message page: ?before_seq=&after_seq=&limit= (1 to 200, default 50).
