@@ -3,6 +3,7 @@
 #include "parley/auth/authenticator.hpp"
 #include "parley/auth/user_state_cache.hpp"
 #include "parley/bus/bus.hpp"
+#include "parley/chat/member_role_cache.hpp"
 #include "parley/chat/channel_type_cache.hpp"
 #include "parley/chat/event_log.hpp"
 #include "parley/http/chat_routes.hpp"
@@ -137,32 +138,42 @@ int run_server(const config::Config& config) {
   // the TTL bounds staleness while Redis is down.
   auto& type_cache = chat::channel_type_cache();
   auto& user_cache = auth::user_state_cache();
+  auto& role_cache = chat::member_role_cache();
   type_cache.set_broadcast([&hub](std::int64_t app_id) { hub.broadcast_invalidation("types " + std::to_string(app_id)); });
   user_cache.set_broadcast([&hub](std::int64_t app_id, const std::vector<std::string>& ids) {
     hub.broadcast_invalidation("users " + auth::encode_user_invalidation(app_id, ids));
   });
+  role_cache.set_broadcast([&hub](std::int64_t channel_pk) {
+    hub.broadcast_invalidation("members " + std::to_string(channel_pk));
+  });
   authenticator.set_broadcast([&hub](const std::string& api_key) { hub.broadcast_invalidation("app " + api_key); });
-  hub.set_invalidation_handler([&type_cache, &user_cache, &authenticator](const std::string& message) {
+  hub.set_invalidation_handler([&type_cache, &user_cache, &role_cache, &authenticator](const std::string& message) {
     std::int64_t app_id = 0;
     std::vector<std::string> ids;
     if (message == "all") {  // the bus is back: whatever was invalidated meanwhile never reached us
       type_cache.invalidate_all();
       authenticator.invalidate_all();
       user_cache.set_enabled(true);
+      role_cache.set_enabled(true);
     } else if (message.rfind("app ", 0) == 0) {
       authenticator.invalidate(message.substr(4));
     } else if (message == "offline") {
       user_cache.set_enabled(false);
+      role_cache.set_enabled(false);
     } else if (message.rfind("types ", 0) == 0 &&
                std::from_chars(message.data() + 6, message.data() + message.size(), app_id).ec == std::errc()) {
       type_cache.invalidate_app(app_id);
     } else if (message.rfind("users ", 0) == 0 &&
                auth::decode_user_invalidation(std::string_view(message).substr(6), app_id, ids)) {
       for (const auto& id : ids) user_cache.invalidate(app_id, id);
+    } else if (message.rfind("members ", 0) == 0 &&
+               std::from_chars(message.data() + 8, message.data() + message.size(), app_id).ec == std::errc()) {
+      role_cache.invalidate_channel(app_id);  // here the number is a channel pk
     }
   });
   // Read after the handler is in place, so a state change in between is not lost.
   user_cache.set_enabled(bus->connected());
+  role_cache.set_enabled(bus->connected());
   hub.start();
   chat::GroupCommitter sends(db, {config.db_group_commit_max, config.db_group_commit_batches, config.db_queue_limit},
                              &hub);

@@ -6,17 +6,7 @@ namespace parley::auth {
 
 void UserStateCache::invalidate_everywhere(std::int64_t app_id, const std::vector<std::string>& user_ids) {
   for (const auto& id : user_ids) invalidate(app_id, id);
-  Broadcast broadcast;
-  {
-    std::lock_guard lock(broadcast_mutex_);
-    broadcast = broadcast_;
-  }
-  if (broadcast && !user_ids.empty()) broadcast(app_id, user_ids);
-}
-
-void UserStateCache::set_broadcast(Broadcast broadcast) {
-  std::lock_guard lock(broadcast_mutex_);
-  broadcast_ = std::move(broadcast);
+  if (!user_ids.empty()) broadcast_(app_id, user_ids);
 }
 
 UserStateCache& user_state_cache() {

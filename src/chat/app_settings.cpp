@@ -3,6 +3,7 @@
 #include "parley/chat/channel_event.hpp"
 
 #include "parley/chat/user_admin.hpp"
+#include "parley/protocol/app.hpp"
 #include "parley/storage/app_repository.hpp"
 
 namespace parley::chat {
@@ -12,13 +13,8 @@ using protocol::ApiError;
 namespace {
 
 // Deliberately no api_secret and no raw settings.
-nlohmann::json render_app(const storage::AppSettingsRecord& a) {
-  return {{"id", a.public_id},
-          {"name", a.name},
-          {"api_key", a.api_key},
-          {"revoke_tokens_before", a.revoke_tokens_before ? nlohmann::json(*a.revoke_tokens_before) : nlohmann::json(nullptr)},
-          {"created_at", a.created_at},
-          {"updated_at", a.updated_at}};
+protocol::App to_app(const storage::AppSettingsRecord& a) {
+  return {a.public_id, a.name, a.api_key, a.revoke_tokens_before, a.created_at, a.updated_at};
 }
 
 }  // namespace
@@ -28,7 +24,7 @@ Outcome get_app(Connection& c, const Caller& caller) {
   storage::Tx tx(c, storage::TxKind::read);
   const auto row = storage::find_app_settings(tx, caller.app_id);
   if (!row) return ApiError::not_found("no such app");
-  return Reply{Done::ok, {{"app", render_app(*row)}}};
+  return Reply{Done::ok, protocol::app_result(to_app(*row))};
 }
 
 Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& body) {
@@ -45,11 +41,11 @@ Outcome update_app(Connection& c, const Caller& caller, const nlohmann::json& bo
   storage::Tx tx(c);
   const auto row = storage::update_app_revocation(tx, caller.app_id, std::get<storage::RevocationCutoff>(before));
   if (!row) return ApiError::not_found("no such app");
-  auto app = render_app(*row);
+  auto app = protocol::app_result(to_app(*row));
   tx.commit();
   Changes changes(caller.app_id);
   if (row->revoke_tokens_before_s) record_access_revoked(changes, "", *row->revoke_tokens_before_s);
-  return committed(changes, Done::ok, {{"app", std::move(app)}});
+  return committed(changes, Done::ok, std::move(app));
 }
 
 }  // namespace parley::chat

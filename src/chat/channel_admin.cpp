@@ -6,6 +6,7 @@
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/protocol/channel_events.hpp"
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/channel_repository.hpp"
 #include "parley/storage/member_repository.hpp"
@@ -61,9 +62,8 @@ Outcome set_member_state(Connection& c, const Caller& caller, const std::string&
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   const std::optional<storage::MembershipRecord> changed = set(tx, ch->pk, user);
   if (!changed) return ApiError::forbidden(std::string("only members can ") + what + " a channel");
-  auto membership = membership_json(*changed);
   tx.commit();
-  return Reply{Done::ok, {{"cid", ch->json["cid"]}, {"membership", std::move(membership)}}};
+  return Reply{Done::ok, protocol::membership_result(type + ":" + id, to_membership(*changed))};
 }
 
 }  // namespace
@@ -131,14 +131,14 @@ Outcome create_distinct_channel(Connection& c, const Caller& caller, const std::
   if (!created) {
     if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   }
-  auto state = std::move(channel_states(tx, {*ch}).front());
+  auto state = protocol::to_json(std::move(channel_states(tx, {*ch}).front()));
   Changes changes(caller.app_id);
   if (created) {  // notification.added_to_channel to each member but the creator, after the commit
     std::vector<nlohmann::json> added;
+    const auto created_at = ch->json["created_at"].get<std::string>();
     for (const auto& m : members) {
-      const bool owner = !caller.server && m == caller.user_id;
-      added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
-                       {"created_at", ch->json["created_at"]}});
+      const std::string role = !caller.server && m == caller.user_id ? "owner" : "member";
+      added.push_back(protocol::to_json(protocol::Member{m, role, 0, created_at}));
     }
     notify_added_to_channel(changes, ch->json, added, caller.user_id);
   }
@@ -151,37 +151,36 @@ Outcome delete_channel(Connection& c, const Caller& caller, const std::string& t
   if (auto e = check_channel_name(type, id)) return *e;
   const std::string cid = type + ":" + id;
   storage::Tx tx(c);
-  auto ch = find_channel(tx, caller.app_id, type, id, true);
-  if (!ch) {
+  const auto record = storage::find_channel_record(tx, caller.app_id, type, id, true);
+  if (!record) {
     // The one thing left to do with a soft-deleted channel: a server purges it, which frees its id.
     if (hard && caller.server) {
       if (const auto purged = storage::purge_deleted_channel(tx, caller.app_id, type, id)) {
-        const nlohmann::json channel = {{"cid", cid}, {"type", type}, {"id", id}, {"deleted_at", *purged}};
         tx.commit();
-        return Reply{Done::ok, {{"channel", channel}, {"hard_delete", true}}};
+        return Reply{Done::ok, protocol::delete_result(protocol::purged_channel_json(type, id, *purged), true)};
       }
     }
     return ApiError::not_found("no channel " + cid);
   }
-  if (auto denied = authorize(tx, caller, type, *ch, "delete_channel")) return *denied;
-  auto channel = ch->json;
+  const auto ch = channel_row(*record);
+  if (auto denied = authorize(tx, caller, type, ch, "delete_channel")) return *denied;
+  auto channel = to_channel(*record);
   Changes changes(caller.app_id);
+  std::string deleted_at;
   if (hard) {
     // Members, messages and the event log go with the row (ON DELETE CASCADE).
-    channel["deleted_at"] = now_ts(tx);
-    storage::hard_delete_channel(tx, ch->pk);
+    deleted_at = now_ts(tx);
+    storage::hard_delete_channel(tx, ch.pk);
   } else {
-    const auto seq = next_seq(tx, ch->pk);
-    const auto deleted_at = storage::soft_delete_channel(tx, ch->pk);
-    channel["deleted_at"] = deleted_at;
-    channel["updated_at"] = deleted_at;
-    channel["last_seq"] = seq;
-    append_event(tx, changes, ch->pk, seq, "channel.deleted",
-                 {{"type", "channel.deleted"}, {"cid", cid}, {"seq", seq}, {"channel", channel},
-                  {"created_at", channel["deleted_at"]}});
+    const auto seq = next_seq(tx, ch.pk);
+    deleted_at = storage::soft_delete_channel(tx, ch.pk);
+    channel.updated_at = deleted_at;
+    channel.last_seq = seq;
+    append_event(tx, changes, ch.pk, seq, "channel.deleted", protocol::channel_deleted_event(channel, seq, deleted_at));
   }
   tx.commit();
-  return committed(changes, Done::ok, {{"channel", std::move(channel)}, {"hard_delete", hard}});
+  return committed(changes, Done::ok,
+                   protocol::delete_result(protocol::deleted_channel_json(channel, deleted_at), hard));
 }
 
 Outcome truncate_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
@@ -197,13 +196,11 @@ Outcome truncate_channel(Connection& c, const Caller& caller, const std::string&
   const auto removed = storage::truncate_channel_messages(tx, ch->pk);
   const auto seq = next_seq(tx, ch->pk);
   storage::touch_channel(tx, ch->pk);
-  auto updated = find_channel(tx, caller.app_id, type, id, false);
+  const auto updated = to_channel(*storage::find_channel_record(tx, caller.app_id, type, id, false));
   Changes changes(caller.app_id);
-  append_event(tx, changes, ch->pk, seq, "channel.truncated",
-               {{"type", "channel.truncated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
-                {"created_at", updated->json["updated_at"]}});
+  append_event(tx, changes, ch->pk, seq, "channel.truncated", protocol::channel_truncated_event(updated, seq));
   tx.commit();
-  return committed(changes, Done::ok, {{"channel", updated->json}, {"removed_messages", removed}});
+  return committed(changes, Done::ok, protocol::truncate_result(updated, removed));
 }
 
 Outcome set_channel_hidden(Connection& c, const Caller& caller, const std::string& type, const std::string& id,

@@ -1,5 +1,7 @@
 #include "parley/chat/channel_event.hpp"
 
+#include "parley/protocol/user_events.hpp"
+
 namespace parley::chat {
 
 void Changes::record(const std::string& cid, std::int64_t seq, std::string frame) {
@@ -14,9 +16,7 @@ std::string user_control_cid(const std::string& user_id) { return "@user:" + use
 
 void record_access_revoked(Changes& changes, const std::string& user_id, std::optional<std::int64_t> before_s) {
   const std::string cid = user_id.empty() ? std::string(kAppControlCid) : user_control_cid(user_id);
-  std::string frame = R"({"type":"access.revoked","before_s":)" +
-                      (before_s ? std::to_string(*before_s) : std::string("null")) + "}";
-  changes.record(cid, 0, std::move(frame));
+  changes.record(cid, 0, protocol::access_revoked_event(before_s));
 }
 
 }  // namespace parley::chat

@@ -53,53 +53,51 @@ std::optional<std::pair<std::int64_t, std::int64_t>> decode_cursor(const std::st
 
 // reaction_counts and the listing user's own_reactions of every message of the page, in one query.
 void attach_state_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id,
-                            std::vector<nlohmann::json>& states) {
+                            std::vector<protocol::ChannelState>& states) {
   nlohmann::json all = nlohmann::json::array();
   for (auto& s : states) {
-    for (auto& m : s["messages"]) all.push_back(std::move(m));
+    for (auto& m : s.messages) all.push_back(std::move(m));
   }
   attach_reactions(tx, app_id, user_id, all);
   std::size_t next = 0;
   for (auto& s : states) {
-    for (auto& m : s["messages"]) m = std::move(all[next++]);
+    for (auto& m : s.messages) m = std::move(all[next++]);
   }
 }
 
 }  // namespace
 
-nlohmann::json membership_json(const storage::MembershipRecord& m) {
-  return {{"user_id", m.user_id},       {"role", m.role},   {"last_read_seq", m.read_seq},
-          {"created_at", m.created_at}, {"muted", m.muted}, {"hidden", m.hidden}};
+protocol::Member to_member(const storage::MemberRecord& m) { return {m.user_id, m.role, m.read_seq, m.created_at}; }
+
+protocol::Membership to_membership(const storage::MembershipRecord& m) {
+  return {m.user_id, m.role, m.read_seq, m.created_at, m.muted, m.hidden};
 }
 
-std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels) {
-  std::vector<nlohmann::json> states;
+nlohmann::json membership_json(const storage::MembershipRecord& m) { return protocol::to_json(to_membership(m)); }
+
+std::vector<protocol::ChannelState> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels) {
+  std::vector<protocol::ChannelState> states;
   if (channels.empty()) return states;
   std::unordered_map<std::int64_t, std::size_t> index;
   std::vector<std::int64_t> pks;
   for (const auto& ch : channels) {
     index[ch.pk] = states.size();
     pks.push_back(ch.pk);
-    states.push_back({{"channel", ch.json},
-                      {"members", nlohmann::json::array()},
-                      {"messages", nlohmann::json::array()},
-                      {"read", nlohmann::json::array()}});
+    protocol::ChannelState state;
+    state.channel = ch.json;
+    states.push_back(std::move(state));
   }
   // The first 100 members of each channel, oldest first (as channel_store's state), and the last 25
   // messages of each channel view, newest first.
   const auto rows = storage::read_channel_states_rows(tx, pks);
-  for (const auto& r : rows.members) {
-    auto& s = states[index.at(r.channel_pk)];
-    s["members"].push_back({{"user_id", r.member.user_id}, {"role", r.member.role}, {"created_at", r.member.created_at}});
-    s["read"].push_back({{"user_id", r.member.user_id}, {"last_read_seq", r.member.read_seq}});
-  }
+  for (const auto& r : rows.members) states[index.at(r.channel_pk)].members.push_back(to_member(r.member));
   std::unordered_map<std::int64_t, std::vector<nlohmann::json>> newest_first;
   for (const auto& r : rows.messages_newest_first) {
     newest_first[r.channel_pk].push_back(
-        message_json(r.message, states[index.at(r.channel_pk)]["channel"]["cid"].get<std::string>()));
+        message_json(r.message, states[index.at(r.channel_pk)].channel["cid"].get<std::string>()));
   }
   for (auto& [pk, list] : newest_first) {
-    auto& out = states[index.at(pk)]["messages"];
+    auto& out = states[index.at(pk)].messages;
     for (auto it = list.rbegin(); it != list.rend(); ++it) out.push_back(std::move(*it));
   }
   return states;
@@ -159,18 +157,16 @@ Outcome list_channels(Connection& c, const Caller& caller, const std::map<std::s
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) page.push_back(channel_row(rows[i].channel));
   auto states = channel_states(tx, page);
   attach_state_reactions(tx, caller.app_id, user, states);
-  nlohmann::json channels = nlohmann::json::array();
+  std::vector<protocol::ChannelListEntry> channels;
   for (std::size_t i = 0; i < states.size(); ++i) {
-    states[i]["unread_count"] = rows[i].unread_count;
-    states[i]["membership"] = membership_json(rows[i].membership);
-    channels.push_back(std::move(states[i]));
+    channels.push_back({std::move(states[i]), rows[i].unread_count, to_membership(rows[i].membership)});
   }
-  nlohmann::json next = nullptr;
+  std::optional<std::string> next;
   if (rows.size() > static_cast<std::size_t>(limit)) {
     const auto& last = rows[static_cast<std::size_t>(limit) - 1];
     next = encode_cursor(sort, last.sort_key_us, last.channel.pk);
   }
-  return Reply{Done::ok, {{"channels", std::move(channels)}, {"next", std::move(next)}}};
+  return Reply{Done::ok, protocol::channel_list_page(std::move(channels), next)};
 }
 
 }  // namespace parley::chat

@@ -2,12 +2,14 @@
 
 #include "parley/auth/random.hpp"
 #include "parley/chat/channel_event.hpp"
+#include "parley/chat/channel_list.hpp"
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/reactions.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/notifications.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/protocol/channel_events.hpp"
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/channel_repository.hpp"
 #include "parley/storage/history_repository.hpp"
@@ -20,18 +22,15 @@ namespace {
 
 using protocol::ApiError;
 
-nlohmann::json channel_state(storage::Tx& tx, const ChannelRow& ch) {
+// The channel's state; its messages without reactions (attach_reactions fills them).
+protocol::ChannelState channel_state(storage::Tx& tx, const ChannelRow& ch) {
   const auto cid = ch.json["cid"].get<std::string>();
   const auto rows = storage::read_channel_state_rows(tx, ch.pk);
-  nlohmann::json members = nlohmann::json::array();
-  nlohmann::json read = nlohmann::json::array();
-  for (const auto& m : rows.members) {
-    members.push_back({{"user_id", m.user_id}, {"role", m.role}, {"created_at", m.created_at}});
-    read.push_back({{"user_id", m.user_id}, {"last_read_seq", m.read_seq}});
-  }
-  nlohmann::json messages = nlohmann::json::array();
-  for (const auto& m : rows.messages) messages.push_back(message_json(m, cid));
-  return {{"channel", ch.json}, {"members", members}, {"messages", messages}, {"read", read}};
+  protocol::ChannelState state;
+  state.channel = ch.json;
+  for (const auto& m : rows.members) state.members.push_back(to_member(m));
+  for (const auto& m : rows.messages) state.messages.push_back(message_json(m, cid));
+  return state;
 }
 
 }  // namespace
@@ -65,20 +64,20 @@ Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::st
   if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
   if (created) {
     std::vector<nlohmann::json> added;
+    const auto created_at = ch->json["created_at"].get<std::string>();
     for (const auto& m : members) {
-      const bool owner = !caller.server && m == caller.user_id;
-      if (!storage::insert_member(tx, ch->pk, caller.app_id, m, owner ? "owner" : "member")) continue;  // listed twice
-      added.push_back({{"user_id", m}, {"role", owner ? "owner" : "member"}, {"last_read_seq", 0},
-                       {"created_at", ch->json["created_at"]}});
+      const std::string role = !caller.server && m == caller.user_id ? "owner" : "member";
+      if (!storage::insert_member(tx, ch->pk, caller.app_id, m, role)) continue;  // listed twice
+      added.push_back(protocol::to_json(protocol::Member{m, role, 0, created_at}));
     }
     notify_added_to_channel(changes, ch->json, added, caller.user_id);  // the creator is not notified
   } else if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) {
     return *denied;
   }
   auto state = channel_state(tx, *ch);
-  attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
+  attach_reactions(tx, caller.app_id, caller.user_id, state.messages);
   tx.commit();
-  return committed(changes, created ? Done::created : Done::ok, std::move(state));
+  return committed(changes, created ? Done::created : Done::ok, protocol::to_json(std::move(state)));
 }
 
 Outcome get_channel(Connection& c, const Caller& caller, const std::string& type, const std::string& id) {
@@ -93,8 +92,8 @@ Outcome read_channel_state(storage::Tx& tx, const Caller& caller, const std::str
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
   auto state = channel_state(tx, *ch);
-  attach_reactions(tx, caller.app_id, caller.user_id, state["messages"]);
-  return Reply{Done::ok, std::move(state)};
+  attach_reactions(tx, caller.app_id, caller.user_id, state.messages);
+  return Reply{Done::ok, protocol::to_json(std::move(state))};
 }
 
 std::variant<MessageDraft, ApiError> prepare_send(const Caller& caller, const std::string& type, const std::string& id,
@@ -124,19 +123,15 @@ Outcome list_messages(Connection& c, const Caller& caller, const std::string& ty
     return not_allowed(kReadChannel, cid);
   }
   // Rendered straight to text: no JSON tree for what can be hundreds of messages.
-  std::string text = "{\"messages\":[";
-  text.reserve(256 + page->messages.size() * 512);
-  for (std::size_t i = 0; i < page->messages.size(); ++i) {
-    if (i > 0) text.push_back(',');
-    auto& m = page->messages[i];
-    auto message = to_message(std::move(m.row), cid);
+  std::vector<protocol::Message> messages;
+  messages.reserve(page->messages.size());
+  for (auto& m : page->messages) {
+    auto& message = messages.emplace_back(to_message(std::move(m.row), cid));
     message.reaction_counts_json = std::move(m.reaction_counts_json);
     message.own_reactions_json = std::move(m.own_reactions_json);
-    protocol::append_json(text, message);
   }
-  text.append("],\"has_more\":").append(page->has_more ? "true" : "false").append("}");
   Reply reply;
-  reply.text = std::move(text);
+  reply.text = protocol::history_page(messages, page->has_more);
   return reply;
 }
 

@@ -3,6 +3,7 @@
 #include "parley/chat/channel_type_cache.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/protocol/channel_type.hpp"
 #include "parley/protocol/ids.hpp"
 #include "parley/storage/channel_type_repository.hpp"
 
@@ -36,14 +37,18 @@ nlohmann::json default_switches(const std::string& name) {
   return s;
 }
 
-nlohmann::json grants_json(const ChannelTypePolicy& p) {
-  nlohmann::json g = nlohmann::json::object();
+// Every role with its actions (none: an empty list), as shown and as stored.
+std::map<std::string, std::vector<std::string>> grants_of(const ChannelTypePolicy& p) {
+  std::map<std::string, std::vector<std::string>> g;
   for (const auto& role : kRoles) {
     auto it = p.grants.find(role);
-    g[role] = it == p.grants.end() ? nlohmann::json::array() : nlohmann::json(it->second);
+    auto& actions = g[role];
+    if (it != p.grants.end()) actions.assign(it->second.begin(), it->second.end());
   }
   return g;
 }
+
+nlohmann::json grants_json(const ChannelTypePolicy& p) { return nlohmann::json(grants_of(p)); }
 
 std::string clip(const std::string& s) { return s.substr(0, 64); }
 
@@ -114,21 +119,17 @@ ChannelTypeConfig from_row(const std::string& name, const std::string& grants, c
   return t;
 }
 
-nlohmann::json type_json(const ChannelTypeConfig& t, const nlohmann::json& created_at,
-                         const nlohmann::json& updated_at) {
-  nlohmann::json j = {{"name", t.policy.name}, {"built_in", t.built_in}, {"grants", grants_json(t.policy)}};
-  j.update(t.switches);
-  j["created_at"] = created_at;
-  j["updated_at"] = updated_at;
-  return j;
+protocol::ChannelType to_channel_type(const ChannelTypeConfig& t, std::optional<std::string> created_at = std::nullopt,
+                                      std::optional<std::string> updated_at = std::nullopt) {
+  return {t.policy.name, t.built_in, grants_of(t.policy), t.switches, std::move(created_at), std::move(updated_at)};
 }
 
 ChannelTypeConfig from_settings(const std::string& name, const storage::ChannelTypeSettings& s) {
   return from_row(name, s.grants_json, s.switches_json, s.built_in);
 }
 
-nlohmann::json row_json(const storage::ChannelTypeRecord& r) {
-  return type_json(from_settings(r.name, r.settings), r.created_at, r.updated_at);
+protocol::ChannelType from_record(const storage::ChannelTypeRecord& r) {
+  return to_channel_type(from_settings(r.name, r.settings), r.created_at, r.updated_at);
 }
 
 std::optional<ApiError> server_only(const Caller& caller) {
@@ -210,10 +211,10 @@ Outcome create_channel_type(Connection& c, const Caller& caller, const nlohmann:
   const auto row =
       storage::insert_channel_type(tx, caller.app_id, name, false, grants_json(t.policy).dump(), t.switches.dump());
   if (!row) return ApiError::conflict("channel type " + name + " already exists");
-  auto j = row_json(*row);
+  auto j = protocol::channel_type_result(from_record(*row));
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
-  return Reply{Done::created, {{"channel_type", std::move(j)}}};
+  return Reply{Done::created, std::move(j)};
 }
 
 Outcome update_channel_type(Connection& c, const Caller& caller, const std::string& name,
@@ -233,34 +234,34 @@ Outcome update_channel_type(Connection& c, const Caller& caller, const std::stri
   if (auto e = apply_body(body, false, t)) return *e;
   const auto updated =
       storage::update_channel_type_settings(tx, caller.app_id, name, grants_json(t.policy).dump(), t.switches.dump());
-  auto j = row_json(updated);
+  auto j = protocol::channel_type_result(from_record(updated));
   tx.commit();
   channel_type_cache().invalidate_everywhere(caller.app_id);
-  return Reply{Done::ok, {{"channel_type", std::move(j)}}};
+  return Reply{Done::ok, std::move(j)};
 }
 
 Outcome get_channel_type(Connection& c, const Caller& caller, const std::string& name) {
   if (!protocol::is_valid_channel_type(name)) return ApiError::invalid_request("invalid channel type name");
   storage::Tx tx(c, storage::TxKind::read);
   if (const auto row = storage::find_channel_type_record(tx, caller.app_id, name)) {
-    return Reply{Done::ok, {{"channel_type", row_json(*row)}}};
+    return Reply{Done::ok, protocol::channel_type_result(from_record(*row))};
   }
   if (const auto* b = builtin_channel_type(name)) {
-    return Reply{Done::ok, {{"channel_type", type_json(builtin_config(*b), nullptr, nullptr)}}};
+    return Reply{Done::ok, protocol::channel_type_result(to_channel_type(builtin_config(*b)))};
   }
   return ApiError::not_found("no channel type " + name);
 }
 
 Outcome list_channel_types(Connection& c, const Caller& caller) {
   storage::Tx tx(c, storage::TxKind::read);
-  nlohmann::json types = nlohmann::json::object();
+  std::vector<protocol::ChannelType> types;  // a stored row of a built-in (its override) comes after it and wins
   for (const char* b : {"messaging", "livestream"}) {
-    types[b] = type_json(builtin_config(*builtin_channel_type(b)), nullptr, nullptr);
+    types.push_back(to_channel_type(builtin_config(*builtin_channel_type(b))));
   }
   for (const auto& r : storage::list_channel_type_records(tx, caller.app_id)) {
-    types[r.name] = row_json(r);
+    types.push_back(from_record(r));
   }
-  return Reply{Done::ok, {{"channel_types", std::move(types)}}};
+  return Reply{Done::ok, protocol::channel_type_list(types)};
 }
 
 }  // namespace parley::chat

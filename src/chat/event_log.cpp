@@ -4,6 +4,7 @@
 #include "parley/chat/channel_store.hpp"
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/protocol/event_page.hpp"
 #include "parley/storage/event_repository.hpp"
 
 namespace parley::chat {
@@ -21,8 +22,8 @@ ApiError gone(const std::string& cid, std::int64_t after, std::int64_t oldest) {
                   {{"after_seq", after}, {"oldest_seq", oldest}}};
 }
 
-// The events of one channel after `after`, or why not.
-Outcome read_events(storage::Tx& tx, const Caller& caller, const std::string& type, const std::string& id,
+// The events of one channel after `after` (the stored JSON text), or why not.
+std::variant<protocol::EventPage, ApiError> read_events(storage::Tx& tx, const Caller& caller, const std::string& type, const std::string& id,
                     std::int64_t after, int limit) {
   if (auto e = check_channel_name(type, id)) return *e;
   auto ch = find_channel(tx, caller.app_id, type, id, false);
@@ -34,12 +35,12 @@ Outcome read_events(storage::Tx& tx, const Caller& caller, const std::string& ty
     const std::int64_t first = storage::oldest_event_seq(tx, ch->pk).value_or(last_seq + 1);
     if (after < first - 1) return gone(cid, after, first);
   }
-  const auto rows = storage::event_payloads_after(tx, ch->pk, after, limit + 1);
-  nlohmann::json events = nlohmann::json::array();
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    events.push_back(nlohmann::json::parse(rows[i]));
-  }
-  return Reply{Done::ok, {{"events", std::move(events)}, {"has_more", rows.size() > static_cast<std::size_t>(limit)}}};
+  auto rows = storage::event_payloads_after(tx, ch->pk, after, limit + 1);
+  protocol::EventPage page;
+  page.has_more = rows.size() > static_cast<std::size_t>(limit);
+  if (page.has_more) rows.resize(static_cast<std::size_t>(limit));
+  page.events_json = std::move(rows);
+  return page;
 }
 
 }  // namespace
@@ -52,7 +53,9 @@ Outcome list_events(Connection& c, const Caller& caller, const std::string& type
   if (bad) return *bad;
   if (!after) return ApiError::invalid_request("after_seq is required");
   storage::Tx tx(c, storage::TxKind::read);
-  return read_events(tx, caller, type, id, *after, limit);
+  auto page = read_events(tx, caller, type, id, *after, limit);
+  if (auto* err = std::get_if<ApiError>(&page)) return *err;
+  return Reply{Done::ok, protocol::to_json(std::get<protocol::EventPage>(page))};
 }
 
 Outcome sync_events(Connection& c, const Caller& caller, const nlohmann::json& body) {
@@ -81,17 +84,13 @@ Outcome sync_events(Connection& c, const Caller& caller, const nlohmann::json& b
     if (colon == std::string::npos) return ApiError::invalid_request("invalid cid " + cid + " (want type:id)");
   }
   storage::Tx tx(c, storage::TxKind::snapshot);  // one snapshot for every channel (REPEATABLE READ)
-  nlohmann::json channels = nlohmann::json::object();
+  protocol::SyncChannels channels;
   for (const auto& [cid, after] : wanted.items()) {
     const auto colon = cid.find(':');
-    auto outcome = read_events(tx, caller, cid.substr(0, colon), cid.substr(colon + 1), after.get<std::int64_t>(), limit);
-    if (auto* err = std::get_if<ApiError>(&outcome)) {
-      channels[cid] = err->to_json();
-    } else {
-      channels[cid] = std::move(std::get<Reply>(outcome).body);
-    }
+    channels.emplace_back(
+        cid, read_events(tx, caller, cid.substr(0, colon), cid.substr(colon + 1), after.get<std::int64_t>(), limit));
   }
-  return Reply{Done::ok, {{"channels", std::move(channels)}}};
+  return Reply{Done::ok, protocol::sync_result(channels)};
 }
 
 Outcome watch_channel(Connection& c, const Caller& caller, const std::string& cid,
@@ -105,24 +104,24 @@ Outcome watch_channel(Connection& c, const Caller& caller, const std::string& ci
   auto state = read_channel_state(tx, caller, type, id);
   if (auto* err = std::get_if<ApiError>(&state)) return *err;
   auto& body = std::get<Reply>(state).body;
-  const std::int64_t last_seq = body["channel"]["last_seq"].get<std::int64_t>();
-  nlohmann::json result = {{"last_seq", last_seq}, {"recovered", true}, {"events", nlohmann::json::array()}};
+  protocol::WatchSnapshot snapshot;
+  snapshot.last_seq = body["channel"]["last_seq"].get<std::int64_t>();
   const auto config = load_channel_type(tx, caller.app_id, type);
-  result["switches"] = config ? config->switches : nlohmann::json::object();
+  if (config) snapshot.switches = config->switches;
   // Whether this caller could still read the channel without being a member (a watch survives its removal).
-  result["read_needs_membership"] =
+  snapshot.read_needs_membership =
       !config || !is_allowed(config->policy, CallerRoles{caller.server, caller.app_role, ""}, kReadChannel);
-  if (after && *after < last_seq) {
+  if (after && *after < snapshot.last_seq) {
     auto replay = read_events(tx, caller, type, id, *after, kMaxReplay);
     if (auto* err = std::get_if<ApiError>(&replay); err != nullptr && err->status != 410) return *err;
-    if (auto* ok = std::get_if<Reply>(&replay); ok != nullptr && !ok->body["has_more"].get<bool>()) {
-      result["events"] = std::move(ok->body["events"]);
+    if (auto* page = std::get_if<protocol::EventPage>(&replay); page != nullptr && !page->has_more) {
+      snapshot.events_json = std::move(page->events_json);
     } else {
-      result["recovered"] = false;  // past the retention, or too far behind: reload the channel
+      snapshot.recovered = false;  // past the retention, or too far behind: reload the channel
     }
   }
-  result["state"] = std::move(body);
-  return Reply{Done::ok, std::move(result)};
+  snapshot.state = std::move(body);
+  return Reply{Done::ok, protocol::watch_snapshot(std::move(snapshot))};
 }
 
 std::size_t prune_events(Connection& c, std::uint64_t retention_s) {

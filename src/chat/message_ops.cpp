@@ -5,6 +5,7 @@
 #include "parley/chat/reactions.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
+#include "parley/protocol/message_events.hpp"
 #include "parley/storage/message_repository.hpp"
 
 namespace parley::chat {
@@ -15,8 +16,8 @@ namespace {
 
 struct FoundMessage {
   ChannelRow channel;
-  std::string type, channel_id, cid, author;
-  nlohmann::json message;
+  std::string type, channel_id, cid;
+  protocol::Message message;
 };
 
 // The message and its channel (locked FOR UPDATE when about to change it).
@@ -35,15 +36,14 @@ std::variant<FoundMessage, ApiError> find_message(storage::Tx& tx, const Caller&
   // Re-read after the lock: a concurrent change may have committed in between.
   const auto row = storage::find_message_row(tx, caller.app_id, id);
   if (!row) return ApiError::not_found("no message " + id);
-  f.message = message_json(*row, f.cid);
-  f.author = f.message["user"]["id"].get<std::string>();
+  f.message = to_message(*row, f.cid);
   return f;
 }
 
 // Own-message action or any-message action, through the one policy function.
 std::optional<ApiError> authorize_on_message(storage::Tx& tx, const Caller& caller, const FoundMessage& f,
                                              const char* own_action, const char* any_action) {
-  const bool own = !caller.server && caller.user_id == f.author;
+  const bool own = !caller.server && caller.user_id == f.message.user_id;
   return authorize(tx, caller, f.type, f.channel, own ? own_action : any_action);
 }
 
@@ -55,14 +55,11 @@ bool same_values(const nlohmann::json& set, const nlohmann::json& current) {
   return true;
 }
 
-Reply changed(storage::Tx& tx, Changes& changes, const FoundMessage& f, const char* event_type, nlohmann::json message,
-              nlohmann::json extra = nlohmann::json::object()) {
-  const auto seq = next_seq(tx, f.channel.pk);
-  nlohmann::json event = {{"type", event_type}, {"cid", f.cid}, {"seq", seq}, {"message", message},
-                          {"created_at", message["updated_at"]}};
-  event.update(extra);
-  append_event(tx, changes, f.channel.pk, seq, event_type, event);
-  return committed(changes, Done::ok, {{"message", std::move(message)}});
+// True when every field of `set` (text, custom, pinned) already has that value in the message.
+bool same_message_values(const nlohmann::json& set, const protocol::Message& m) {
+  if (set.contains("text") && set["text"] != m.text) return false;
+  if (set.contains("custom") && set["custom"] != nlohmann::json::parse(m.custom_json)) return false;
+  return !set.contains("pinned") || set["pinned"] == m.pinned;
 }
 
 }  // namespace
@@ -74,7 +71,7 @@ Outcome get_message(Connection& c, const Caller& caller, const std::string& id) 
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize(tx, caller, f.type, f.channel, "read_channel")) return *denied;
   attach_reactions(tx, caller.app_id, caller.user_id, f.message);
-  return Reply{Done::ok, {{"message", f.message}}};
+  return Reply{Done::ok, protocol::message_result(f.message)};
 }
 
 Outcome update_message(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
@@ -109,32 +106,34 @@ Outcome update_message(Connection& c, const Caller& caller, const std::string& i
   if (set.contains("pinned")) {
     if (auto denied = authorize(tx, caller, f.type, f.channel, "pin_message")) return *denied;
   }
-  if (!f.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message cannot be edited");
-  if (same_values(set, f.message)) {
+  if (f.message.deleted_at) return ApiError::invalid_request("a deleted message cannot be edited");
+  if (same_message_values(set, f.message)) {
     // Nothing changes: no seq, no event, updated_at kept; the message as it is.
     attach_reactions(tx, caller.app_id, caller.user_id, f.message);
     tx.commit();
-    return Reply{Done::ok, {{"message", std::move(f.message)}}};
+    return Reply{Done::ok, protocol::message_result(f.message)};
   }
   if (set.contains("text")) {
     if (auto refused = check_message_switches(tx, caller.app_id, f.type, set["text"].get<std::string>(), false)) {
       return *refused;
     }
   }
-  if (set.contains("text") && set["text"].get_ref<const std::string&>().empty() && f.message["attachments"].empty()) {
+  if (set.contains("text") && set["text"].get_ref<const std::string&>().empty() &&
+      nlohmann::json::parse(f.message.attachments_json).empty()) {
     return ApiError::invalid_request("a message needs text or attachments");
   }
   storage::MessageEdit edit;  // updated_at is set to now() in any case
   if (set.contains("text")) edit.text = set["text"].get<std::string>();
   if (set.contains("custom")) edit.custom_json = set["custom"].dump();
   if (set.contains("pinned")) edit.pinned = set["pinned"].get<bool>();
-  auto updated = message_json(storage::edit_message(tx, caller.app_id, id, edit), f.cid);
+  auto updated = to_message(storage::edit_message(tx, caller.app_id, id, edit), f.cid);
   attach_reactions(tx, caller.app_id, "", updated);  // the event carries the counts, not anyone's own reactions
   Changes changes(caller.app_id);
-  auto reply = changed(tx, changes, f, "message.updated", std::move(updated));
-  attach_reactions(tx, caller.app_id, caller.user_id, reply.body["message"]);
+  const auto seq = next_seq(tx, f.channel.pk);
+  append_event(tx, changes, f.channel.pk, seq, "message.updated", protocol::message_updated_event(f.cid, seq, updated));
+  attach_reactions(tx, caller.app_id, caller.user_id, updated);
   tx.commit();
-  return reply;
+  return committed(changes, Done::ok, protocol::message_result(updated));
 }
 
 Outcome delete_message(Connection& c, const Caller& caller, const std::string& id, bool hard) {
@@ -143,39 +142,37 @@ Outcome delete_message(Connection& c, const Caller& caller, const std::string& i
   if (auto* err = std::get_if<ApiError>(&found)) return *err;
   auto& f = std::get<FoundMessage>(found);
   if (auto denied = authorize_on_message(tx, caller, f, "delete_own_message", "delete_any_message")) return *denied;
-  if (!hard && !f.message["deleted_at"].is_null()) return Reply{Done::ok, {{"message", f.message}}};  // already deleted
+  if (!hard && f.message.deleted_at) return Reply{Done::ok, protocol::message_result(f.message)};  // already deleted
   Changes changes(caller.app_id);
-  auto message = remove_message(tx, changes, caller.app_id, f.channel.pk, f.cid, f.message, hard);
+  const auto message = remove_message(tx, changes, caller.app_id, f.channel.pk, f.cid, f.message, hard);
   tx.commit();
-  return committed(changes, Done::ok, {{"message", std::move(message)}});
+  return committed(changes, Done::ok, protocol::message_result(message));
 }
 
-nlohmann::json remove_message(storage::Tx& tx, Changes& changes, std::int64_t app_id, std::int64_t channel_pk,
-                              const std::string& cid, const nlohmann::json& stored, bool hard) {
-  const auto& id = stored["id"].get_ref<const std::string&>();
-  nlohmann::json message;
-  if (stored["parent_id"].is_string() && stored["deleted_at"].is_null()) {
+protocol::Message remove_message(storage::Tx& tx, Changes& changes, std::int64_t app_id, std::int64_t channel_pk,
+                                 const std::string& cid, const protocol::Message& stored, bool hard) {
+  const auto& id = stored.id;
+  protocol::Message message;
+  if (stored.parent_id && !stored.deleted_at) {
     // reply_count counts the replies that are not deleted.
-    storage::decrement_reply_count(tx, app_id, stored["parent_id"].get<std::string>());
+    storage::decrement_reply_count(tx, app_id, *stored.parent_id);
   }
   if (hard) {
     storage::hard_delete_message(tx, app_id, id);
     message = stored;
-    message["type"] = "deleted";
-    message["text"] = "";
-    message["attachments"] = nlohmann::json::array();
-    message["custom"] = nlohmann::json::object();
-    message["deleted_at"] = now_ts(tx);
-    message["updated_at"] = message["deleted_at"];
+    message.type = "deleted";
+    message.text.clear();
+    message.attachments_json = "[]";
+    message.custom_json = "{}";
+    message.deleted_at = now_ts(tx);
+    message.updated_at = *message.deleted_at;
   } else {
-    message = message_json(storage::soft_delete_message(tx, app_id, id), cid);
+    message = to_message(storage::soft_delete_message(tx, app_id, id), cid);
   }
   // Deleted content must not stay readable through the event log either.
   storage::scrub_message_events(tx, channel_pk, id);
   const auto seq = next_seq(tx, channel_pk);
-  append_event(tx, changes, channel_pk, seq, "message.deleted",
-               {{"type", "message.deleted"}, {"cid", cid}, {"seq", seq}, {"message", message},
-                {"created_at", message["updated_at"]}, {"hard_delete", hard}});
+  append_event(tx, changes, channel_pk, seq, "message.deleted", protocol::message_deleted_event(cid, seq, message, hard));
   return message;
 }
 
@@ -199,28 +196,26 @@ Outcome update_channel(Connection& c, const Caller& caller, const std::string& t
     return ApiError::invalid_request("cooldown_s must be from 0 to 86400");
   }
   storage::Tx tx(c);
-  auto ch = find_channel(tx, caller.app_id, type, id, true);
-  if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
-  if (auto denied = authorize(tx, caller, type, *ch, "update_channel")) return *denied;
-  if (same_values(set, ch->json)) {
+  const auto record = storage::find_channel_record(tx, caller.app_id, type, id, true);
+  if (!record) return ApiError::not_found("no channel " + type + ":" + id);
+  const auto ch = channel_row(*record);
+  if (auto denied = authorize(tx, caller, type, ch, "update_channel")) return *denied;
+  if (same_values(set, ch.json)) {
     tx.commit();  // nothing changes: no seq, no event, updated_at kept
-    return Reply{Done::ok, {{"channel", ch->json}}};
+    return Reply{Done::ok, protocol::channel_result(to_channel(*record))};
   }
   storage::ChannelSettings settings;  // updated_at is set to now() in any case
   if (set.contains("name")) settings.name = set["name"].get<std::string>();
   if (set.contains("custom")) settings.custom_json = set["custom"].dump();
   if (set.contains("frozen")) settings.frozen = set["frozen"].get<bool>();
   if (set.contains("cooldown_s")) settings.cooldown_s = set["cooldown_s"].get<int>();
-  storage::update_channel_settings(tx, ch->pk, settings);
-  const auto seq = next_seq(tx, ch->pk);
-  auto updated = find_channel(tx, caller.app_id, type, id, false);
-  const std::string cid = type + ":" + id;
+  storage::update_channel_settings(tx, ch.pk, settings);
+  const auto seq = next_seq(tx, ch.pk);
+  const auto updated = to_channel(*storage::find_channel_record(tx, caller.app_id, type, id, false));
   Changes changes(caller.app_id);
-  append_event(tx, changes, ch->pk, seq, "channel.updated",
-               {{"type", "channel.updated"}, {"cid", cid}, {"seq", seq}, {"channel", updated->json},
-                {"created_at", updated->json["updated_at"]}});
+  append_event(tx, changes, ch.pk, seq, "channel.updated", protocol::channel_updated_event(updated, seq));
   tx.commit();
-  return committed(changes, Done::ok, {{"channel", updated->json}});
+  return committed(changes, Done::ok, protocol::channel_result(updated));
 }
 
 }  // namespace parley::chat

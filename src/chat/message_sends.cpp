@@ -5,6 +5,7 @@
 #include "parley/chat/reactions.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
+#include "parley/protocol/message_events.hpp"
 #include "parley/storage/send_batch.hpp"
 
 
@@ -101,34 +102,30 @@ std::vector<Outcome> store_sends(storage::Tx& tx, const std::vector<const SendRe
     const auto& s = *sends[i];
     auto& r = results[k];
     if (r.code == storage::SendCode::existing) {
-      auto message = message_json(*r.message, r.cid);
+      auto message = to_message(std::move(*r.message), r.cid);
       attach_reactions(tx, s.caller.app_id, s.caller.user_id, message);  // reactions may have come since
-      outcomes[i] = Reply{Done::ok, {{"message", std::move(message)}}};
+      outcomes[i] = Reply{Done::ok, protocol::message_result(message)};
       continue;
     }
     if (r.code != storage::SendCode::ok) {
       outcomes[i] = refusal(r, s, cids[i], pre[i]);
       continue;
     }
-    auto message = message_json(*r.message, cids[i]);
     const std::int64_t seq = r.message->seq;
-    const nlohmann::json event = {{"type", "message.new"}, {"cid", cids[i]}, {"seq", seq},
-                                  {"message", message},    {"created_at", message["created_at"]}};
-    auto frame = std::make_shared<const std::string>(event.dump());  // serialized once: stored and sent
+    const auto message = to_message(std::move(*r.message), cids[i]);
+    // serialized once: stored and sent
+    auto frame = std::make_shared<const std::string>(protocol::message_new_event(cids[i], seq, message));
     events.push_back({r.channel_pk, seq, "message.new", frame.get()});
     committed.push_back({s.caller.app_id, cids[i], seq, std::move(frame)});
     // notification.message_new to the other members through their control keys, one shared buffer.
     if (!r.notify_members.empty() && r.notify_members.size() <= static_cast<std::size_t>(kMaxNotifiedMembers)) {
-      const auto notification = std::make_shared<const std::string>(nlohmann::json{{"type", "notification.message_new"},
-                                                                            {"cid", cids[i]},
-                                                                            {"message", message},
-                                                                            {"created_at", message["created_at"]}}
-                                                                 .dump());
+      const auto notification =
+          std::make_shared<const std::string>(protocol::message_new_notification(cids[i], message));
       for (const auto& member : r.notify_members) {
         committed.push_back({s.caller.app_id, user_control_cid(member), 0, notification});
       }
     }
-    outcomes[i] = Reply{Done::created, {{"message", std::move(message)}}};
+    outcomes[i] = Reply{Done::created, protocol::message_result(message)};
   }
   storage::insert_events(tx, events);  // on failure the caller drops what this batch added to `committed`
   return outcomes;

@@ -3,6 +3,7 @@
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/store_support.hpp"
 #include "parley/protocol/ids.hpp"
+#include "parley/protocol/message_events.hpp"
 #include "parley/storage/message_repository.hpp"
 #include "parley/storage/reaction_repository.hpp"
 
@@ -21,7 +22,7 @@ constexpr int kMaxScore = 100;
 struct Target {
   ChannelRow channel;
   std::string type, cid;
-  nlohmann::json message;
+  protocol::Message message;
 };
 
 // The message and its channel, in the caller's app (the channel locked FOR UPDATE for a change).
@@ -40,7 +41,7 @@ std::variant<Target, ApiError> find_target(storage::Tx& tx, const Caller& caller
   // Re-read after the lock: a concurrent change may have committed in between.
   const auto row = storage::find_message_row(tx, caller.app_id, id);
   if (!row) return ApiError::not_found("no message " + id);
-  t.message = message_json(*row, t.cid);
+  t.message = to_message(*row, t.cid);
   return t;
 }
 
@@ -51,7 +52,7 @@ std::optional<ApiError> check_reaction_change(storage::Tx& tx, const Caller& cal
   if (auto refused = check_frozen_and_cooldown(tx, caller, t.channel); refused && refused->code == "channel_frozen") {
     return refused;
   }
-  if (!t.message["deleted_at"].is_null()) return ApiError::invalid_request("a deleted message takes no reactions");
+  if (t.message.deleted_at) return ApiError::invalid_request("a deleted message takes no reactions");
   return std::nullopt;
 }
 
@@ -79,31 +80,41 @@ std::variant<std::string, ApiError> reacting_user(const Caller& caller, const nl
   return caller.user_id;
 }
 
-nlohmann::json reaction_json(const storage::ReactionRow& r) {
-  return {{"message_id", r.message_id}, {"user_id", r.user_id}, {"user", {{"id", r.user_id}}},
-          {"type", r.type},             {"score", r.score},     {"created_at", r.created_at},
-          {"updated_at", r.updated_at}};
+protocol::Reaction to_reaction(const storage::ReactionRow& r) {
+  return {r.message_id, r.user_id, r.type, r.score, r.created_at, r.updated_at};
 }
 
-// Adds `delta` (+1 / -1) to the message's count of `type` (a count of 0 removes the key); the new counts.
-nlohmann::json change_count(storage::Tx& tx, std::int64_t app_id, const std::string& message_id,
-                            const std::string& type, int delta) {
-  return nlohmann::json::parse(storage::change_reaction_count(tx, app_id, message_id, type, delta));
+// A removed reaction: updated_at is the time of its removal.
+protocol::Reaction removed_reaction(storage::Tx& tx, const storage::ReactionRow& r) {
+  auto reaction = to_reaction(r);
+  reaction.updated_at = now_ts(tx);
+  return reaction;
 }
 
 // One reaction change: the channel's next seq and its event, carrying the message with its new counts.
-void reaction_event(storage::Tx& tx, Changes& changes, const Target& t, const char* event_type, nlohmann::json message,
-                    const nlohmann::json& reaction) {
+void reaction_event(storage::Tx& tx, Changes& changes, const Target& t, const char* event_type,
+                    protocol::Message message, const protocol::Reaction& reaction) {
   const auto seq = next_seq(tx, t.channel.pk);
-  message["own_reactions"] = nlohmann::json::array();  // an event goes to everyone
+  message.own_reactions_json = "[]";  // an event goes to everyone
   append_event(tx, changes, t.channel.pk, seq, event_type,
-               {{"type", event_type},
-                {"cid", t.cid},
-                {"seq", seq},
-                {"message", std::move(message)},
-                {"reaction", reaction},
-                {"user", reaction["user"]},
-                {"created_at", reaction["updated_at"]}});
+               protocol::reaction_event(event_type, t.cid, seq, message, reaction));
+}
+
+// The counts and `user_id`'s own reactions (JSON text) of those of `ids` that exist, by message id.
+std::map<std::string, std::pair<std::string, std::string>> read_reactions(storage::Tx& tx, std::int64_t app_id,
+                                                                          const std::vector<std::string>& ids,
+                                                                          const std::string& user_id) {
+  std::map<std::string, std::pair<std::string, std::string>> found;
+  for (auto& r : storage::read_message_reactions(tx, app_id, ids, user_id)) {
+    // Stored as [{"type","score","created_at","updated_at"}]: shown as reaction objects.
+    std::vector<protocol::Reaction> mine;
+    for (const auto& o : nlohmann::json::parse(r.own_reactions_json)) {
+      mine.push_back({r.message_id, user_id, o.at("type").get<std::string>(), o.at("score").get<int>(),
+                      o.at("created_at").get<std::string>(), o.at("updated_at").get<std::string>()});
+    }
+    found[r.message_id] = {std::move(r.reaction_counts_json), protocol::reactions_json(mine)};
+  }
+  return found;
 }
 
 }  // namespace
@@ -120,21 +131,34 @@ void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& u
   std::vector<std::string> ids;
   ids.reserve(list.size());
   for (const auto* m : list) ids.push_back((*m)["id"].get<std::string>());
-  std::map<std::string, std::pair<nlohmann::json, nlohmann::json>> found;
-  for (auto& r : storage::read_message_reactions(tx, app_id, ids, user_id)) {
-    auto mine = nlohmann::json::parse(r.own_reactions_json);
-    for (auto& o : mine) {
-      o["message_id"] = r.message_id;
-      o["user_id"] = user_id;
-      o["user"] = {{"id", user_id}};
-    }
-    found[r.message_id] = {nlohmann::json::parse(r.reaction_counts_json), std::move(mine)};
-  }
+  const auto found = read_reactions(tx, app_id, ids, user_id);
   for (auto* m : list) {
     auto it = found.find((*m)["id"].get<std::string>());
     if (it == found.end()) continue;  // hard-deleted in this transaction: keep what was rendered
-    (*m)["reaction_counts"] = it->second.first;
-    (*m)["own_reactions"] = it->second.second;
+    protocol::set_reactions(*m, it->second.first, it->second.second);
+  }
+}
+
+void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id,
+                      std::vector<protocol::Message>& messages) {
+  if (messages.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(messages.size());
+  for (const auto& m : messages) ids.push_back(m.id);
+  auto found = read_reactions(tx, app_id, ids, user_id);
+  for (auto& m : messages) {
+    auto it = found.find(m.id);
+    if (it == found.end()) continue;  // hard-deleted in this transaction: keep what was rendered
+    m.reaction_counts_json = std::move(it->second.first);
+    m.own_reactions_json = std::move(it->second.second);
+  }
+}
+
+void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id, protocol::Message& message) {
+  const auto found = read_reactions(tx, app_id, {message.id}, user_id);
+  if (auto it = found.find(message.id); it != found.end()) {
+    message.reaction_counts_json = it->second.first;
+    message.own_reactions_json = it->second.second;
   }
 }
 
@@ -151,11 +175,10 @@ std::int64_t remove_user_reactions(storage::Tx& tx, Changes& changes, std::int64
     const std::string& type = f.type;
     const auto removed = storage::delete_reaction_row(tx, app_id, message_id, user_id, type);
     if (!removed) continue;
-    auto reaction = reaction_json(*removed);
-    reaction["updated_at"] = now_ts(tx);
-    const auto counts = change_count(tx, app_id, message_id, type, -1);
-    auto message = message_json(storage::get_message_row(tx, app_id, message_id), cid);
-    message["reaction_counts"] = counts;
+    const auto reaction = removed_reaction(tx, *removed);
+    auto counts = storage::change_reaction_count(tx, app_id, message_id, type, -1);
+    auto message = to_message(storage::get_message_row(tx, app_id, message_id), cid);
+    message.reaction_counts_json = std::move(counts);
     reaction_event(tx, changes, t, "reaction.deleted", std::move(message), reaction);
     ++removed_count;
   }
@@ -195,14 +218,12 @@ Outcome add_reaction(Connection& c, const Caller& caller, const std::string& mes
   auto& t = std::get<Target>(found);
 
   auto message = t.message;
-  message["reaction_counts"] = nlohmann::json::parse(storage::read_reaction_counts(tx, caller.app_id, message_id));
+  message.reaction_counts_json = storage::read_reaction_counts(tx, caller.app_id, message_id);
   if (enforce_unique) {
     // The user's other reactions on this message are replaced: each removal is a change of its own.
     for (const auto& r : storage::delete_other_reactions(tx, caller.app_id, message_id, user, type)) {
-      auto removed = reaction_json(r);
-      message["reaction_counts"] = change_count(tx, caller.app_id, message_id, removed["type"].get<std::string>(), -1);
-      removed["updated_at"] = now_ts(tx);
-      reaction_event(tx, changes, t, "reaction.deleted", message, removed);
+      message.reaction_counts_json = storage::change_reaction_count(tx, caller.app_id, message_id, r.type, -1);
+      reaction_event(tx, changes, t, "reaction.deleted", message, removed_reaction(tx, r));
     }
   }
   const auto existing = storage::lock_reaction_score(tx, caller.app_id, message_id, user, type);
@@ -210,20 +231,19 @@ Outcome add_reaction(Connection& c, const Caller& caller, const std::string& mes
   storage::ReactionRow stored;
   if (!existing) {
     stored = storage::insert_reaction(tx, caller.app_id, message_id, user, type, score);
-    message["reaction_counts"] = change_count(tx, caller.app_id, message_id, type, 1);
-    reaction_event(tx, changes, t, "reaction.new", message, reaction_json(stored));
+    message.reaction_counts_json = storage::change_reaction_count(tx, caller.app_id, message_id, type, 1);
+    reaction_event(tx, changes, t, "reaction.new", message, to_reaction(stored));
   } else if (*existing != score) {
     done = Done::ok;
     stored = storage::update_reaction_score(tx, caller.app_id, message_id, user, type, score);
-    reaction_event(tx, changes, t, "reaction.updated", message, reaction_json(stored));
+    reaction_event(tx, changes, t, "reaction.updated", message, to_reaction(stored));
   } else {
     done = Done::ok;  // the same reaction again: no change, no seq
     stored = storage::get_reaction(tx, caller.app_id, message_id, user, type);
   }
-  auto reaction = reaction_json(stored);
   attach_reactions(tx, caller.app_id, user, message);
   tx.commit();
-  return committed(changes, done, {{"message", std::move(message)}, {"reaction", std::move(reaction)}});
+  return committed(changes, done, protocol::reaction_result(message, to_reaction(stored)));
 }
 
 Outcome delete_reaction(Connection& c, const Caller& caller, const std::string& message_id,
@@ -243,14 +263,13 @@ Outcome delete_reaction(Connection& c, const Caller& caller, const std::string& 
   auto& t = std::get<Target>(found);
   const auto removed = storage::delete_reaction_row(tx, caller.app_id, message_id, user, type);
   if (!removed) return ApiError::not_found("no reaction " + type + " of " + user + " on message " + message_id);
-  auto reaction = reaction_json(*removed);
-  reaction["updated_at"] = now_ts(tx);
+  const auto reaction = removed_reaction(tx, *removed);
   auto message = t.message;
-  message["reaction_counts"] = change_count(tx, caller.app_id, message_id, type, -1);
+  message.reaction_counts_json = storage::change_reaction_count(tx, caller.app_id, message_id, type, -1);
   reaction_event(tx, changes, t, "reaction.deleted", message, reaction);
   attach_reactions(tx, caller.app_id, user, message);
   tx.commit();
-  return committed(changes, Done::ok, {{"message", std::move(message)}, {"reaction", std::move(reaction)}});
+  return committed(changes, Done::ok, protocol::reaction_result(message, reaction));
 }
 
 Outcome list_replies(Connection& c, const Caller& caller, const std::string& message_id,
@@ -265,11 +284,11 @@ Outcome list_replies(Connection& c, const Caller& caller, const std::string& mes
   // A page like channel history: the newest unless after_seq, ascending by seq.
   const auto replies = storage::read_replies(tx, caller.app_id, t.channel.pk, message_id, bounds.before_seq,
                                              bounds.after_seq, bounds.limit);
-  nlohmann::json messages = nlohmann::json::array();
-  for (const auto& row : replies.messages) messages.push_back(message_json(row, t.cid));
-  nlohmann::json page = {{"messages", std::move(messages)}, {"has_more", replies.has_more}};
-  attach_reactions(tx, caller.app_id, caller.user_id, page["messages"]);
-  return Reply{Done::ok, std::move(page)};
+  std::vector<protocol::Message> messages;
+  messages.reserve(replies.messages.size());
+  for (const auto& row : replies.messages) messages.push_back(to_message(row, t.cid));
+  attach_reactions(tx, caller.app_id, caller.user_id, messages);
+  return Reply{Done::ok, protocol::message_page(messages, replies.has_more)};
 }
 
 }  // namespace parley::chat

@@ -2,6 +2,8 @@
 
 #include "parley/chat/channel_event.hpp"
 #include "parley/protocol/timestamp.hpp"
+#include "parley/protocol/user.hpp"
+#include "parley/protocol/user_events.hpp"
 
 #include "parley/chat/channel_types.hpp"
 #include "parley/chat/notifications.hpp"
@@ -43,18 +45,11 @@ Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, 
   Changes changes(caller.app_id);
   // message.read to the channel's watchers: ephemeral (no seq, not in the event log).
   if (read_events) {
-    const nlohmann::json event = {{"type", "message.read"},
-                                  {"cid", cid},
-                                  {"user", {{"id", caller.user_id}}},
-                                  {"last_read_seq", read_seq},
-                                  {"created_at", protocol::now_timestamp()}};
-    changes.record(cid, 0, event.dump());
+    changes.record(cid, 0, protocol::message_read_event(cid, caller.user_id, read_seq, protocol::now_timestamp()));
   }
   // notification.mark_read (with the new totals) to the reader's connections that do not watch the channel.
   if (notify) notify_mark_read(changes, cid, caller.user_id, read_seq, row.unread_count, totals);
-  return committed(changes, Done::ok,
-                   {{"read", {{"cid", cid}, {"user_id", caller.user_id}, {"last_read_seq", read_seq}}},
-                    {"unread_count", row.unread_count}});
+  return committed(changes, Done::ok, protocol::mark_read_result(cid, caller.user_id, read_seq, row.unread_count));
 }
 
 Outcome get_me(Connection& c, const Caller& caller) {
@@ -69,21 +64,17 @@ nlohmann::json read_me(Connection& c, std::int64_t app_id, const std::string& us
 }
 
 nlohmann::json read_me(storage::Tx& tx, std::int64_t app_id, const std::string& user_id) {
-  const auto row = storage::read_me_record(tx, app_id, user_id);
-  const auto total = row.unread.total_unread_count;
-  const auto channels = row.unread.unread_channels;
-  nlohmann::json me = {{"id", user_id}};
+  auto row = storage::read_me_record(tx, app_id, user_id);
+  protocol::Me me;
+  me.id = user_id;
   if (row.user) {
-    const auto& u = *row.user;
-    me = {{"id", u.id},
-          {"name", u.name ? nlohmann::json(*u.name) : nlohmann::json(nullptr)},
-          {"image", u.image ? nlohmann::json(*u.image) : nlohmann::json(nullptr)},
-          {"role", u.role},
-          {"custom", nlohmann::json::parse(u.custom_json)}};
+    auto& u = *row.user;
+    me.id = std::move(u.id);
+    me.profile = protocol::MeProfile{std::move(u.name), std::move(u.image), std::move(u.role), std::move(u.custom_json)};
   }
-  me["total_unread_count"] = total;
-  me["unread_channels"] = channels;
-  return {{"user", me}, {"total_unread_count", total}, {"unread_channels", channels}};
+  me.total_unread_count = row.unread.total_unread_count;
+  me.unread_channels = row.unread.unread_channels;
+  return protocol::me_result(me);
 }
 
 }  // namespace parley::chat

@@ -7,6 +7,7 @@
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/channel_policy.hpp"
 #include "parley/chat/channel_types.hpp"
+#include "parley/chat/member_role_cache.hpp"
 #include "parley/chat/message_rules.hpp"
 #include "parley/protocol/ids.hpp"
 
@@ -50,6 +51,16 @@ std::string member_role(storage::Tx& tx, std::int64_t channel_pk, const std::str
   return storage::find_member_role(tx, channel_pk, user_id).value_or(std::string());
 }
 
+std::string caller_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id) {
+  if (user_id.empty()) return {};
+  auto& cache = member_role_cache();
+  if (auto hit = cache.lookup(channel_pk, user_id)) return hit->value_or(std::string());
+  const auto generation = cache.generation();  // before the read: a change committed meanwhile drops this fill
+  auto role = storage::find_member_role(tx, channel_pk, user_id);
+  cache.store(channel_pk, user_id, role, generation);
+  return role.value_or(std::string());
+}
+
 std::optional<ApiError> check_channel_name(const std::string& type, const std::string& id) {
   if (!protocol::is_valid_channel_type(type)) return ApiError::invalid_request("invalid channel type");
   if (!protocol::is_valid_channel_id(id)) return ApiError::invalid_request("invalid channel id");
@@ -63,7 +74,7 @@ std::optional<ApiError> authorize(storage::Tx& tx, const Caller& caller, const s
                                   const ChannelRow& ch, const char* action) {
   const auto channel_type = load_channel_type(tx, caller.app_id, type);  // custom row, override, else built-in
   if (!channel_type) return ApiError::not_found("no channel type " + type);
-  CallerRoles roles{caller.server, caller.app_role, member_role(tx, ch.pk, caller.user_id)};
+  CallerRoles roles{caller.server, caller.app_role, caller_role(tx, ch.pk, caller.user_id)};
   if (is_allowed(channel_type->policy, roles, action)) return std::nullopt;
   return not_allowed(action, ch.json["cid"].get<std::string>());
 }
@@ -159,7 +170,7 @@ void append_event(storage::Tx& tx, Changes& changes, std::int64_t channel_pk, st
 
 bool is_channel_moderator(storage::Tx& tx, const Caller& caller, const ChannelRow& ch) {
   if (caller.server || caller.app_role == "admin") return true;
-  const auto role = member_role(tx, ch.pk, caller.user_id);
+  const auto role = caller_role(tx, ch.pk, caller.user_id);
   return role == "owner" || role == "moderator";
 }
 

@@ -1,3 +1,4 @@
+#include "parley/chat/member_role_cache.hpp"
 #include "parley/chat/user_admin.hpp"
 
 #include "parley/chat/channel_event.hpp"
@@ -88,9 +89,9 @@ Outcome list_by_ids(Connection& c, const Caller& caller, const std::string& ids_
   }
   storage::Tx tx(c, storage::TxKind::read);
   const auto rows = storage::find_users(tx, caller.app_id, std::vector<std::string>(ids.begin(), ids.end()));
-  nlohmann::json users = nlohmann::json::array();
-  for (const auto& r : rows) users.push_back(render_user(r));
-  return Reply{Done::ok, {{"users", std::move(users)}}};
+  std::vector<protocol::User> users;
+  for (const auto& r : rows) users.push_back(to_user(r));
+  return Reply{Done::ok, protocol::user_page(users, std::nullopt)};
 }
 
 }  // namespace
@@ -135,13 +136,13 @@ Outcome list_users(Connection& c, const Caller& caller, const std::map<std::stri
   storage::Tx tx(c, storage::TxKind::read);
   const auto rows = storage::list_users_page(
       tx, caller.app_id, prefix.empty() ? std::nullopt : std::optional<std::string>(prefix), after, limit + 1);
-  nlohmann::json users = nlohmann::json::array();
+  std::vector<protocol::User> users;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    users.push_back(render_user(rows[i]));
+    users.push_back(to_user(rows[i]));
   }
-  nlohmann::json out = {{"users", users}};
-  if (rows.size() > static_cast<std::size_t>(limit)) out["next"] = encode_cursor(users.back()["id"].get<std::string>());
-  return Reply{Done::ok, std::move(out)};
+  std::optional<std::string> next;
+  if (rows.size() > static_cast<std::size_t>(limit)) next = encode_cursor(users.back().id);
+  return Reply{Done::ok, protocol::user_page(users, next)};
 }
 
 Outcome update_user(Connection& c, const Caller& caller, const std::string& id, const nlohmann::json& body) {
@@ -204,12 +205,12 @@ Outcome update_user(Connection& c, const Caller& caller, const std::string& id, 
   storage::Tx tx(c);
   const auto row = storage::update_user_record(tx, caller.app_id, id, patch);
   if (!row) return ApiError::not_found("no user " + id);
-  auto user = render_user(*row);
+  auto user = to_user(*row);
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});  // role or deactivation may have changed
   Changes changes(caller.app_id);
   if (has_deactivated && body["deactivated"].get<bool>()) record_access_revoked(changes, id, std::nullopt);
-  return committed(changes, Done::ok, {{"user", std::move(user)}});
+  return committed(changes, Done::ok, protocol::user_result(user));
 }
 
 Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
@@ -220,17 +221,17 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
   const std::string mode = mode_it == query.end() ? "soft" : mode_it->second;
   if (mode != "soft" && mode != "hard") return ApiError::invalid_request("mode must be soft or hard");
 
+  MembershipChange membership_change;  // declared before the transaction: runs after it ends
   storage::Tx tx(c);
   Changes changes(caller.app_id);
   if (mode == "soft") {
     const auto row = storage::soft_delete_user(tx, caller.app_id, id);
     if (!row) return ApiError::not_found("no user " + id);
-    auto rendered = render_user(row->user);
-    rendered["deleted_at"] = row->deleted_at;
+    auto rendered = protocol::soft_delete_result(to_user(row->user), row->deleted_at);
     tx.commit();
     auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
     record_access_revoked(changes, id, std::nullopt);
-    return committed(changes, Done::ok, {{"user", std::move(rendered)}, {"mode", "soft"}});
+    return committed(changes, Done::ok, std::move(rendered));
   }
 
   // Hard (GDPR). Every channel the user wrote in or belongs to is locked in pk order (no deadlock
@@ -241,10 +242,11 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
   std::int64_t messages_deleted = 0, memberships_removed = 0, reactions_removed = 0;
   for (const auto& ch : channels) {
     const auto pk = ch.pk;
+    membership_change.add(pk);  // the user's roles there go
     const std::string cid = ch.type + ":" + ch.id;
     const auto own = storage::user_messages_in_channel(tx, caller.app_id, pk, id);
     for (const auto& row : own) {
-      remove_message(tx, changes, caller.app_id, pk, cid, message_json(row, cid), true);
+      remove_message(tx, changes, caller.app_id, pk, cid, to_message(row, cid), true);
       ++messages_deleted;
     }
     // Their reactions on other users' messages (those on their own messages went with the messages).
@@ -252,11 +254,7 @@ Outcome delete_user(Connection& c, const Caller& caller, const std::string& id,
     if (remove_member(tx, changes, pk, cid, id)) ++memberships_removed;  // its read mark goes with it
   }
   const std::string deleted_at = storage::write_user_tombstone(tx, caller.app_id, id);
-  nlohmann::json out = {{"user", {{"id", id}, {"deleted_at", deleted_at}}},
-                        {"mode", "hard"},
-                        {"messages_deleted", messages_deleted},
-                        {"memberships_removed", memberships_removed},
-                        {"reactions_removed", reactions_removed}};
+  auto out = protocol::hard_delete_result({id, deleted_at, messages_deleted, memberships_removed, reactions_removed});
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
   record_access_revoked(changes, id, std::nullopt);
@@ -276,9 +274,7 @@ Outcome revoke_user_tokens(Connection& c, const Caller& caller, const std::strin
   storage::Tx tx(c);
   const auto row = storage::revoke_user_tokens_before(tx, caller.app_id, id, std::get<storage::RevocationCutoff>(before));
   if (!row) return ApiError::not_found("no user " + id);
-  nlohmann::json out = {{"user_id", id},
-                        {"revoke_tokens_before", row->revoke_tokens_before ? nlohmann::json(*row->revoke_tokens_before)
-                                                                           : nlohmann::json(nullptr)}};
+  auto out = protocol::revoke_tokens_result(id, row->revoke_tokens_before);
   tx.commit();
   auth::user_state_cache().invalidate_everywhere(caller.app_id, {id});
   Changes changes(caller.app_id);

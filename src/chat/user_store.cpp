@@ -22,16 +22,11 @@ std::optional<ApiError> optional_string(const nlohmann::json& u, const char* fie
 
 }  // namespace
 
-nlohmann::json render_user(const storage::UserRecord& u) {
-  return {{"id", u.id},
-          {"name", u.name ? nlohmann::json(*u.name) : nlohmann::json(nullptr)},
-          {"image", u.image ? nlohmann::json(*u.image) : nlohmann::json(nullptr)},
-          {"role", u.role},
-          {"custom", nlohmann::json::parse(u.custom_json)},
-          {"created_at", u.created_at},
-          {"updated_at", u.updated_at},
-          {"deactivated", u.deactivated}};
+protocol::User to_user(const storage::UserRecord& u) {
+  return {u.id, u.name, u.image, u.role, u.custom_json, u.created_at, u.updated_at, u.deactivated};
 }
+
+nlohmann::json render_user(const storage::UserRecord& u) { return protocol::to_json(to_user(u)); }
 
 std::optional<ApiError> validate_user_fields(const nlohmann::json& u) {
   if (auto e = optional_string(u, "name", 200)) return *e;
@@ -62,7 +57,7 @@ Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& 
     if (auto e = validate_user_fields(u)) return *e;
   }
   storage::Tx tx(c);
-  nlohmann::json out = nlohmann::json::object();
+  std::vector<protocol::User> out;
   for (const auto& u : body["users"]) {
     storage::UserUpsert row;
     row.id = u["id"].get<std::string>();
@@ -73,14 +68,14 @@ Outcome upsert_users(Connection& c, const Caller& caller, const nlohmann::json& 
     row.image = opt("image");
     if (u.contains("role")) row.role = u["role"].get<std::string>();
     if (u.contains("custom")) row.custom_json = u["custom"].dump();
-    out[row.id] = render_user(storage::upsert_user(tx, caller.app_id, row));
+    out.push_back(to_user(storage::upsert_user(tx, caller.app_id, row)));
   }
   tx.commit();
   // An upsert may change a role or bring a deleted user back.
   std::vector<std::string> ids;
   for (const auto& u : body["users"]) ids.push_back(u["id"].get<std::string>());
   auth::user_state_cache().invalidate_everywhere(caller.app_id, ids);
-  return Reply{Done::created, {{"users", out}}};
+  return Reply{Done::created, protocol::users_by_id(out)};
 }
 
 Outcome get_user(Connection& c, const Caller& caller, const std::string& id) {
@@ -88,7 +83,7 @@ Outcome get_user(Connection& c, const Caller& caller, const std::string& id) {
   storage::Tx tx(c, storage::TxKind::read);
   const auto user = storage::find_user(tx, caller.app_id, id);
   if (!user) return ApiError::not_found("no user " + id);
-  return Reply{Done::ok, {{"user", render_user(*user)}}};
+  return Reply{Done::ok, protocol::user_result(to_user(*user))};
 }
 
 }  // namespace parley::chat

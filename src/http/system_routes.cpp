@@ -1,6 +1,7 @@
 #include "parley/http/system_routes.hpp"
 
 #include "parley/auth/user_state_cache.hpp"
+#include "parley/chat/member_role_cache.hpp"
 #include "parley/chat/channel_type_cache.hpp"
 
 #include "parley/protocol/timestamp.hpp"
@@ -141,6 +142,11 @@ Response metrics_text(const SystemStatus& s) {
                   static_cast<double>(users.hits()));
   obs::prom_value(out, "parley_cache_lookups_total", "cache=\"user_auth_states\",result=\"miss\"",
                   static_cast<double>(users.misses()));
+  const auto& roles = chat::member_role_cache();
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"member_roles\",result=\"hit\"",
+                  static_cast<double>(roles.hits()));
+  obs::prom_value(out, "parley_cache_lookups_total", "cache=\"member_roles\",result=\"miss\"",
+                  static_cast<double>(roles.misses()));
   obs::prom_metric(out, "parley_user_cache_enabled", "gauge",
                    "1 while the user auth state cache serves (0 while the bus, and so other nodes' invalidations, is down).",
                    users.enabled() ? 1.0 : 0.0);

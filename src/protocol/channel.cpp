@@ -18,4 +18,14 @@ nlohmann::json to_json(const Channel& c) {
           {"last_message_at", text_or_null(c.last_message_at)}};
 }
 
+nlohmann::json deleted_channel_json(const Channel& c, const std::string& deleted_at) {
+  auto channel = to_json(c);
+  channel["deleted_at"] = deleted_at;
+  return channel;
+}
+
+nlohmann::json purged_channel_json(const std::string& type, const std::string& id, const std::string& deleted_at) {
+  return {{"cid", type + ":" + id}, {"type", type}, {"id", id}, {"deleted_at", deleted_at}};
+}
+
 }  // namespace parley::protocol

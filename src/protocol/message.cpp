@@ -74,4 +74,11 @@ void append_json(std::string& out, const Message& m) {
   out.push_back('}');
 }
 
+void set_reactions(nlohmann::json& message, const std::string& reaction_counts_json,
+                   const std::string& own_reactions_json) {
+  message["reaction_counts"] = nlohmann::json::parse(reaction_counts_json);
+  message["own_reactions"] = nlohmann::json::parse(own_reactions_json);
+}
+
+
 }  // namespace parley::protocol

@@ -15,7 +15,7 @@ class CachesE2E : public TwoNodeTest {
  protected:
   void SetUp() override {
     start_nodes();
-    app_ = make_test_app(port_a_, db_.url(), "cache-a", {"alice", "bob"});
+    app_ = make_test_app(port_a_, db_.url(), "cache-a", {"alice", "bob", "carol"});
     other_ = make_test_app(port_a_, db_.url(), "cache-b", {"alice"});
     auto r = http_request(port_a_, "PUT", "/v1/channels/livestream/hall", R"({"name":"hall"})", app_.as("server"));
     ASSERT_EQ(r.status, 201) << r.body;
@@ -167,6 +167,65 @@ TEST_F(CachesE2E, AUserChangeReachesEveryNodeWithinASecond) {
       time_until_status([&] { return http_request(port_b_, "GET", "/v1/me", "", other_.as("alice")); }, 401);
   EXPECT_GE(app_revoked_on_b.count(), 0) << "node B never applied the app-wide revocation";
   EXPECT_LT(app_revoked_on_b.count(), 1000) << "node B took " << app_revoked_on_b.count() << " ms";
+}
+
+TEST_F(CachesE2E, AMemberRoleChangeReachesEveryNodeWithinASecond) {
+  auto r = http_request(port_a_, "PUT", "/v1/channels/messaging/team", R"({"members":["alice","bob"]})",
+                        app_.as("server"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = http_request(port_a_, "POST", "/v1/channels/messaging/team/members", R"({"roles":{"bob":"moderator"}})",
+                   app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = http_request(port_a_, "POST", "/v1/channels/messaging/team/messages", R"({"text":"pin me"})", app_.as("alice"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = r.json()["message"]["id"];
+  const auto pin = [&](std::uint16_t port, const std::string& who, bool pinned) {
+    return http_request(port, "PATCH", "/v1/messages/" + id, nlohmann::json{{"set", {{"pinned", pinned}}}}.dump(),
+                        app_.as(who));
+  };
+
+  // bob's moderator role is cached on both nodes by his first pin there; then it is served from the cache.
+  ASSERT_EQ(pin(port_a_, "bob", true).status, 200);
+  ASSERT_EQ(pin(port_b_, "bob", false).status, 200);
+  const auto statement = R"(parley_db_statements_total{statement="member_role"})";
+  const auto hit = R"(parley_cache_lookups_total{cache="member_roles",result="hit"})";
+  const double loads_before = metric_of(port_a_, statement);
+  const double hits_before = metric_of(port_a_, hit);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(pin(port_a_, "bob", i % 2 == 0).status, 200);
+  EXPECT_EQ(metric_of(port_a_, statement), loads_before) << "no role query for a cached member";
+  EXPECT_GE(metric_of(port_a_, hit) - hits_before, 5);
+
+  // Demoted through node A: node B refuses his pin within a second.
+  r = http_request(port_a_, "POST", "/v1/channels/messaging/team/members", R"({"roles":{"bob":"member"}})",
+                   app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_error_envelope(pin(port_a_, "bob", true), 403, "forbidden");
+  const auto demoted_on_b = time_until_status([&] { return pin(port_b_, "bob", true); }, 403);
+  EXPECT_GE(demoted_on_b.count(), 0) << "node B never refused the demoted moderator";
+  EXPECT_LT(demoted_on_b.count(), 1000) << "node B took " << demoted_on_b.count() << " ms";
+
+  // "Not a member" is cached too: carol, refused on node B, is made a moderator through node A.
+  EXPECT_NE(pin(port_b_, "carol", true).status, 200);
+  r = http_request(port_a_, "POST", "/v1/channels/messaging/team/members",
+                   R"({"add":["carol"],"roles":{"carol":"moderator"}})", app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto added_on_b = time_until_status([&] { return pin(port_b_, "carol", true); }, 200);
+  EXPECT_GE(added_on_b.count(), 0) << "node B never let the new moderator pin";
+  EXPECT_LT(added_on_b.count(), 1000) << "node B took " << added_on_b.count() << " ms";
+
+  // Removed through node B: node A refuses within a second.
+  r = http_request(port_b_, "POST", "/v1/channels/messaging/team/members", R"({"remove":["carol"]})",
+                   app_.as("server"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto refused_on_a = time_until_status(
+      [&] {
+        auto res = pin(port_a_, "carol", false);
+        if (res.status != 200) res.status = 0;  // refused, whichever way (not a member: 403 or 404)
+        return res;
+      },
+      0);
+  EXPECT_GE(refused_on_a.count(), 0) << "node A still let the removed moderator pin";
+  EXPECT_LT(refused_on_a.count(), 1000) << "node A took " << refused_on_a.count() << " ms";
 }
 
 TEST_F(CachesE2E, WhileRedisIsDownARevocationOnOneNodeStillReachesTheOther) {

@@ -33,11 +33,10 @@ class UserStateCache : public storage::AppRowCache<std::optional<storage::UserAu
 
   /// Drops the users' entries here and, through the broadcast hook, on every node.
   void invalidate_everywhere(std::int64_t app_id, const std::vector<std::string>& user_ids);
-  void set_broadcast(Broadcast broadcast);
+  void set_broadcast(Broadcast broadcast) { broadcast_.set(std::move(broadcast)); }
 
  private:
-  std::mutex broadcast_mutex_;
-  Broadcast broadcast_;
+  storage::BroadcastHook<std::int64_t, const std::vector<std::string>&> broadcast_;
 };
 
 /// This process's cache (one per node).

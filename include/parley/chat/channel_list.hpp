@@ -6,6 +6,8 @@
 // Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
 #include "parley/chat/store_support.hpp"
+#include "parley/protocol/channel_events.hpp"
+#include "parley/protocol/member.hpp"
 #include "parley/storage/member_repository.hpp"
 
 
@@ -19,12 +21,16 @@ namespace parley::chat {
 inline constexpr int kChannelListDefault = 25;
 inline constexpr int kChannelListMax = 100;
 
-/// The state of each channel, in order, as PUT /v1/channels/{type}/{id} answers it:
-/// {"channel","members" (up to 100, oldest first),"messages" (last 25 of the channel view, ascending),"read"}.
-/// Three queries whatever the number of channels.
-std::vector<nlohmann::json> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels);
+/// The state of each channel, in order, as PUT /v1/channels/{type}/{id} answers it (protocol::to_json):
+/// members up to 100, oldest first; messages the last 25 of the channel view, ascending, without
+/// reactions (attach_reactions fills them). Three queries whatever the number of channels.
+std::vector<protocol::ChannelState> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels);
 
-/// {"user_id","role","last_read_seq","created_at","muted","hidden"} of a membership.
+/// The API's member of a stored member row.
+protocol::Member to_member(const storage::MemberRecord& m);
+/// The API's membership of a stored membership row.
+protocol::Membership to_membership(const storage::MembershipRecord& m);
+/// {"user_id","role","last_read_seq","created_at","muted","hidden"} of a membership (protocol::to_json).
 nlohmann::json membership_json(const storage::MembershipRecord& m);
 
 /// GET /v1/channels?type=&member=&sort=last_message_at|created_at&limit=&next=

@@ -27,11 +27,10 @@ class ChannelTypeCache : public storage::AppRowCache<std::shared_ptr<const Chann
   /// Drops the app's entries here and, through the broadcast hook, on every node.
   void invalidate_everywhere(std::int64_t app_id);
   /// How invalidate_everywhere reaches the other nodes (set by the Server).
-  void set_broadcast(std::function<void(std::int64_t app_id)> broadcast);
+  void set_broadcast(std::function<void(std::int64_t app_id)> broadcast) { broadcast_.set(std::move(broadcast)); }
 
  private:
-  std::mutex broadcast_mutex_;
-  std::function<void(std::int64_t)> broadcast_;
+  storage::BroadcastHook<std::int64_t> broadcast_;
 };
 
 /// This process's cache (one per node).

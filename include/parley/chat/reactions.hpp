@@ -5,10 +5,11 @@
 // keeps messages.reaction_counts in step. Synchronous: runs inside a DbPool call.
 #include "parley/chat/channel_event.hpp"
 #include "parley/chat/outcome.hpp"
-
+#include "parley/protocol/message.hpp"
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace parley::chat {
 
@@ -16,6 +17,11 @@ namespace parley::chat {
 /// (an array of rendered messages, or one message object) with one query.
 void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id,
                       nlohmann::json& messages);
+/// The same for messages not rendered yet (reaction_counts_json and own_reactions_json).
+void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id,
+                      std::vector<protocol::Message>& messages);
+/// The same for one message.
+void attach_reactions(storage::Tx& tx, std::int64_t app_id, const std::string& user_id, protocol::Message& message);
 
 /// Removes every reaction of `user_id` on other users' messages of one channel inside the caller's
 /// transaction (the channel row already locked): each removal updates the message's reaction_counts

@@ -36,8 +36,11 @@ storage::NewChannel new_channel(const Caller& caller, const std::string& type, c
 /// The channel (not deleted), optionally locked FOR UPDATE.
 std::optional<ChannelRow> find_channel(storage::Tx& tx, std::int64_t app_id, const std::string& type,
                                        const std::string& id, bool for_update);
-/// "" when the user is not a member.
+/// The member's role read in `tx` (exact: sees the transaction's own changes); "" when not a member.
 std::string member_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id);
+/// The same through the per-node MemberRoleCache (member_role_cache.hpp): for permission checks of a
+/// caller, never after the transaction changed memberships. "" when not a member.
+std::string caller_role(storage::Tx& tx, std::int64_t channel_pk, const std::string& user_id);
 /// Validates the syntax of the type and id (whether the type exists in the app: check_channel_type()).
 std::optional<protocol::ApiError> check_channel_name(const std::string& type, const std::string& id);
 /// 403 forbidden: "not allowed to <action> in <cid>".

@@ -1,6 +1,7 @@
 #pragma once
 // Users of an app (API.md section 5, Users). Synchronous: runs inside a DbPool call.
 #include "parley/chat/outcome.hpp"
+#include "parley/protocol/user.hpp"
 
 #include <optional>
 
@@ -19,7 +20,9 @@ Outcome get_user(Connection& c, const Caller& caller, const std::string& id);
 /// PATCH /v1/users/{id} accept them; absent fields are fine, null name or image means "none".
 std::optional<protocol::ApiError> validate_user_fields(const nlohmann::json& u);
 
-/// The user object of the API.
+/// A stored user as the API shows it.
+protocol::User to_user(const storage::UserRecord& u);
+/// The user object of the API (protocol::to_json of to_user).
 nlohmann::json render_user(const storage::UserRecord& u);
 
 }  // namespace parley::chat

@@ -23,5 +23,9 @@ struct Channel {
 };
 
 nlohmann::json to_json(const Channel& c);
+/// The channel object of a deleted channel: to_json(c) with "deleted_at".
+nlohmann::json deleted_channel_json(const Channel& c, const std::string& deleted_at);
+/// What is left to show of a purged channel (no row any more): {"cid","type","id","deleted_at"}.
+nlohmann::json purged_channel_json(const std::string& type, const std::string& id, const std::string& deleted_at);
 
 }  // namespace parley::protocol

@@ -35,5 +35,8 @@ struct Message {
 nlohmann::json to_json(const Message& m);
 /// The same object appended as JSON text (no tree: for pages of many messages).
 void append_json(std::string& out, const Message& m);
+/// Sets "reaction_counts" and "own_reactions" (JSON text) of a message object rendered by to_json.
+void set_reactions(nlohmann::json& message, const std::string& reaction_counts_json,
+                   const std::string& own_reactions_json);
 
 }  // namespace parley::protocol

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -104,6 +105,29 @@ class AppRowCache {
   std::map<std::pair<std::int64_t, std::string>, Cached> entries_;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<std::uint64_t> hits_{0}, misses_{0};
+};
+
+/// How a cache's invalidation reaches the other nodes (set once by the Server, called from any thread).
+template <class... Args>
+class BroadcastHook {
+ public:
+  void set(std::function<void(Args...)> broadcast) {
+    std::lock_guard lock(mutex_);
+    broadcast_ = std::move(broadcast);
+  }
+  /// Calls the hook, if set, outside the lock.
+  void operator()(const Args&... args) const {
+    std::function<void(Args...)> broadcast;
+    {
+      std::lock_guard lock(mutex_);
+      broadcast = broadcast_;
+    }
+    if (broadcast) broadcast(args...);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::function<void(Args...)> broadcast_;
 };
 
 }  // namespace parley::storage
