@@ -135,12 +135,12 @@ Outcome create_distinct_channel(Connection& c, const Caller& caller, const std::
   Changes changes(caller.app_id);
   if (created) {  // notification.added_to_channel to each member but the creator, after the commit
     std::vector<nlohmann::json> added;
-    const auto created_at = ch->json["created_at"].get<std::string>();
+    const auto created_at = ch->channel.created_at;
     for (const auto& m : members) {
       const std::string role = !caller.server && m == caller.user_id ? "owner" : "member";
       added.push_back(protocol::to_json(protocol::Member{m, role, 0, created_at}));
     }
-    notify_added_to_channel(changes, ch->json, added, caller.user_id);
+    notify_added_to_channel(changes, ch->json(), added, caller.user_id);
   }
   tx.commit();
   return committed(changes, created ? Done::created : Done::ok, std::move(state));

@@ -84,7 +84,7 @@ std::vector<protocol::ChannelState> channel_states(storage::Tx& tx, const std::v
     index[ch.pk] = states.size();
     pks.push_back(ch.pk);
     protocol::ChannelState state;
-    state.channel = ch.json;
+    state.channel = ch.json();
     states.push_back(std::move(state));
   }
   // The first 100 members of each channel, oldest first (as channel_store's state), and the last 25

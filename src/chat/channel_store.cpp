@@ -24,10 +24,10 @@ using protocol::ApiError;
 
 // The channel's state; its messages without reactions (attach_reactions fills them).
 protocol::ChannelState channel_state(storage::Tx& tx, const ChannelRow& ch) {
-  const auto cid = ch.json["cid"].get<std::string>();
+  const auto cid = ch.cid();
   const auto rows = storage::read_channel_state_rows(tx, ch.pk);
   protocol::ChannelState state;
-  state.channel = ch.json;
+  state.channel = ch.json();
   for (const auto& m : rows.members) state.members.push_back(to_member(m));
   for (const auto& m : rows.messages) state.messages.push_back(message_json(m, cid));
   return state;
@@ -64,13 +64,13 @@ Outcome create_or_get_channel(Connection& c, const Caller& caller, const std::st
   if (!ch) return ApiError::conflict("channel " + type + ":" + id + " was deleted; its id stays taken until a server purges it (DELETE ?hard=true)");
   if (created) {
     std::vector<nlohmann::json> added;
-    const auto created_at = ch->json["created_at"].get<std::string>();
+    const auto created_at = ch->channel.created_at;
     for (const auto& m : members) {
       const std::string role = !caller.server && m == caller.user_id ? "owner" : "member";
       if (!storage::insert_member(tx, ch->pk, caller.app_id, m, role)) continue;  // listed twice
       added.push_back(protocol::to_json(protocol::Member{m, role, 0, created_at}));
     }
-    notify_added_to_channel(changes, ch->json, added, caller.user_id);  // the creator is not notified
+    notify_added_to_channel(changes, ch->json(), added, caller.user_id);  // the creator is not notified
   } else if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) {
     return *denied;
   }

@@ -30,7 +30,7 @@ std::variant<protocol::EventPage, ApiError> read_events(storage::Tx& tx, const C
   const std::string cid = type + ":" + id;
   if (!ch) return ApiError::not_found("no channel " + cid);
   if (auto denied = authorize(tx, caller, type, *ch, kReadChannel)) return *denied;
-  const std::int64_t last_seq = ch->json["last_seq"].get<std::int64_t>();
+  const std::int64_t last_seq = ch->channel.last_seq;
   if (after < last_seq) {
     const std::int64_t first = storage::oldest_event_seq(tx, ch->pk).value_or(last_seq + 1);
     if (after < first - 1) return gone(cid, after, first);

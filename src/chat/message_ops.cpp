@@ -200,7 +200,7 @@ Outcome update_channel(Connection& c, const Caller& caller, const std::string& t
   if (!record) return ApiError::not_found("no channel " + type + ":" + id);
   const auto ch = channel_row(*record);
   if (auto denied = authorize(tx, caller, type, ch, "update_channel")) return *denied;
-  if (same_values(set, ch.json)) {
+  if (same_values(set, ch.json())) {
     tx.commit();  // nothing changes: no seq, no event, updated_at kept
     return Reply{Done::ok, protocol::channel_result(to_channel(*record))};
   }

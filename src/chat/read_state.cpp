@@ -30,7 +30,7 @@ Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, 
   auto ch = find_channel(tx, caller.app_id, type, id, false);
   if (!ch) return ApiError::not_found("no channel " + type + ":" + id);
   if (member_role(tx, ch->pk, caller.user_id).empty()) return ApiError::forbidden("only members have read marks");
-  const auto last = ch->json["last_seq"].get<std::int64_t>();
+  const auto last = ch->channel.last_seq;
   const std::int64_t mark = seq ? std::min(*seq, last) : last;
   // A read mark never moves backwards (an old device must not resurrect unread messages).
   const auto row = storage::advance_read_mark(tx, ch->pk, caller.user_id, mark);

@@ -25,7 +25,7 @@ protocol::Channel to_channel(const storage::ChannelRecord& r) {
           r.last_message_at};
 }
 
-ChannelRow channel_row(const storage::ChannelRecord& r) { return {r.pk, protocol::to_json(to_channel(r))}; }
+ChannelRow channel_row(const storage::ChannelRecord& r) { return {r.pk, to_channel(r)}; }
 
 storage::NewChannel new_channel(const Caller& caller, const std::string& type, const std::string& id,
                                 const nlohmann::json& body) {
@@ -76,7 +76,7 @@ std::optional<ApiError> authorize(storage::Tx& tx, const Caller& caller, const s
   if (!channel_type) return ApiError::not_found("no channel type " + type);
   CallerRoles roles{caller.server, caller.app_role, caller_role(tx, ch.pk, caller.user_id)};
   if (is_allowed(channel_type->policy, roles, action)) return std::nullopt;
-  return not_allowed(action, ch.json["cid"].get<std::string>());
+  return not_allowed(action, ch.cid());
 }
 
 ApiError not_allowed(const char* action, const std::string& cid) {
@@ -176,8 +176,8 @@ bool is_channel_moderator(storage::Tx& tx, const Caller& caller, const ChannelRo
 
 std::optional<ApiError> check_frozen_and_cooldown(storage::Tx& tx, const Caller& caller,
                                                   const ChannelRow& ch) {
-  const bool frozen = ch.json["frozen"].get<bool>();
-  const int cooldown_s = ch.json["cooldown_s"].get<int>();
+  const bool frozen = ch.channel.frozen;
+  const int cooldown_s = ch.channel.cooldown_s;
   if (!frozen && cooldown_s == 0) return std::nullopt;
   if (is_channel_moderator(tx, caller, ch)) return std::nullopt;
   if (frozen) return channel_frozen_error();

@@ -18,14 +18,18 @@ namespace parley::chat {
 /// The transaction's now() as RFC 3339 UTC with milliseconds.
 std::string now_ts(storage::Tx& tx);
 
+/// A channel as the chat operations hold it: its row's pk and the API's typed channel.
 struct ChannelRow {
   std::int64_t pk = 0;
-  nlohmann::json json;
+  protocol::Channel channel;
+  std::string cid() const { return channel.type + ":" + channel.id; }
+  /// The channel object of the API (protocol::to_json).
+  nlohmann::json json() const { return protocol::to_json(channel); }
 };
 
 /// The API's channel of a stored channel row.
 protocol::Channel to_channel(const storage::ChannelRecord& r);
-/// The channel object (protocol::to_json) of a typed channel row, with its pk.
+/// The typed channel of a stored channel row, with its pk.
 ChannelRow channel_row(const storage::ChannelRecord& r);
 
 /// The row of a channel a caller creates: name and custom from the request body (checked already),
