@@ -73,8 +73,6 @@ protocol::Membership to_membership(const storage::MembershipRecord& m) {
   return {m.user_id, m.role, m.read_seq, m.created_at, m.muted, m.hidden};
 }
 
-nlohmann::json membership_json(const storage::MembershipRecord& m) { return protocol::to_json(to_membership(m)); }
-
 std::vector<protocol::ChannelState> channel_states(storage::Tx& tx, const std::vector<ChannelRow>& channels) {
   std::vector<protocol::ChannelState> states;
   if (channels.empty()) return states;

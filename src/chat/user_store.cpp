@@ -26,8 +26,6 @@ protocol::User to_user(const storage::UserRecord& u) {
   return {u.id, u.name, u.image, u.role, u.custom_json, u.created_at, u.updated_at, u.deactivated};
 }
 
-nlohmann::json render_user(const storage::UserRecord& u) { return protocol::to_json(to_user(u)); }
-
 std::optional<ApiError> validate_user_fields(const nlohmann::json& u) {
   if (auto e = optional_string(u, "name", 200)) return *e;
   if (auto e = optional_string(u, "image", 2048)) return *e;

@@ -30,8 +30,6 @@ std::vector<protocol::ChannelState> channel_states(storage::Tx& tx, const std::v
 protocol::Member to_member(const storage::MemberRecord& m);
 /// The API's membership of a stored membership row.
 protocol::Membership to_membership(const storage::MembershipRecord& m);
-/// {"user_id","role","last_read_seq","created_at","muted","hidden"} of a membership (protocol::to_json).
-nlohmann::json membership_json(const storage::MembershipRecord& m);
 
 /// GET /v1/channels?type=&member=&sort=last_message_at|created_at&limit=&next=
 /// -> {"channels":[state + "unread_count" + "membership"], "next"}: the member's channels (hidden

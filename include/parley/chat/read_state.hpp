@@ -6,9 +6,6 @@
 
 namespace parley::chat {
 
-/// Counts are exact up to this and reported as this above it.
-inline constexpr int kUnreadCap = 1000;
-
 /// POST /v1/channels/{type}/{id}/read {"seq"?}: the caller's read mark (default: everything).
 Outcome mark_read(Connection& c, const Caller& caller, const std::string& type, const std::string& id,
                   const nlohmann::json& body);

@@ -22,7 +22,5 @@ std::optional<protocol::ApiError> validate_user_fields(const nlohmann::json& u);
 
 /// A stored user as the API shows it.
 protocol::User to_user(const storage::UserRecord& u);
-/// The user object of the API (protocol::to_json of to_user).
-nlohmann::json render_user(const storage::UserRecord& u);
 
 }  // namespace parley::chat
