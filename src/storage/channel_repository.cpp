@@ -48,11 +48,6 @@ const Prepared kStateMessages{"channel_state_messages",
                               "AND (m.parent_id IS NULL OR m.show_in_channel) ORDER BY m.seq DESC LIMIT 25) last "
                               "ORDER BY seq"};
 
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str());
-}
-
 // The one row of a statement that must return exactly one (as exec1 would check).
 }  // namespace
 

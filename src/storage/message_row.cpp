@@ -1,15 +1,10 @@
 #include "parley/storage/message_row.hpp"
 
+#include "parley/storage/prepared.hpp"
+
 #include <pqxx/pqxx>
 
 namespace parley::storage {
-
-namespace {
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str(), f.size());
-}
-}  // namespace
 
 MessageRow read_message_row(const pqxx::row& r, int first) {
   MessageRow m;

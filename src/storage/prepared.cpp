@@ -30,6 +30,11 @@ void Prepared::throw_unexpected_rows(std::size_t got) const {
   throw pqxx::unexpected_rows(std::string("expected 1 row from ") + name_ + ", got " + std::to_string(got));
 }
 
+std::optional<std::string> optional_text(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return std::string(f.c_str(), f.size());
+}
+
 const std::vector<const Prepared*>& prepared_statements() { return registry(); }
 
 void prepare_statements(pqxx::connection& c) {

@@ -71,11 +71,6 @@ const Prepared kRevokeUserTokens{"users_revoke_tokens",
                                  "RETURNING parley_ts(revoke_tokens_before), "
                                  "floor(extract(epoch FROM revoke_tokens_before))::bigint"};
 
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str());
-}
-
 std::vector<UserRecord> read_users(const pqxx::result& rows) {
   std::vector<UserRecord> out;
   out.reserve(rows.size());

@@ -14,11 +14,14 @@
 
 #include <pqxx/connection>
 #include <pqxx/except>
+#include <pqxx/field>
 #include <pqxx/result>
 #include <pqxx/transaction_base>
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -62,6 +65,9 @@ class Prepared {
   const char* sql_;
   mutable std::atomic<std::uint64_t> count_{0};
 };
+
+/// A nullable text column of a row: nullopt for NULL.
+std::optional<std::string> optional_text(const pqxx::field& f);
 
 /// Every statement defined in the program, in definition order.
 const std::vector<const Prepared*>& prepared_statements();
