@@ -112,8 +112,8 @@ std::vector<Outcome> store_sends(storage::Tx& tx, const std::vector<const SendRe
       continue;
     }
     const std::int64_t seq = r.message->seq;
-    const auto message = to_message(std::move(*r.message), cids[i]);
-    // serialized once: stored and sent
+    // Rendered once (for the frame, the notification and the ack); the frame serialized once: stored and sent.
+    auto message = protocol::to_json(to_message(std::move(*r.message), cids[i]));
     auto frame = std::make_shared<const std::string>(protocol::message_new_event(cids[i], seq, message));
     events.push_back({r.channel_pk, seq, "message.new", frame.get()});
     committed.push_back({s.caller.app_id, cids[i], seq, std::move(frame)});
@@ -125,7 +125,7 @@ std::vector<Outcome> store_sends(storage::Tx& tx, const std::vector<const SendRe
         committed.push_back({s.caller.app_id, user_control_cid(member), 0, notification});
       }
     }
-    outcomes[i] = Reply{Done::created, protocol::message_result(message)};
+    outcomes[i] = Reply{Done::created, protocol::message_result(std::move(message))};
   }
   storage::insert_events(tx, events);  // on failure the caller drops what this batch added to `committed`
   return outcomes;

@@ -8,15 +8,18 @@ namespace {
 // {"type":<type>,"cid":<cid>,["seq":<seq>,]"message":<m>,"created_at":<m.created_at>}, serialized by nlohmann
 // like every other frame: compact, keys sorted. A frame read back from the event log is re-serialized the same
 // way (storage::events_after), so a watcher gets byte-identical frames live and after a gap fill.
-std::string message_new_frame(const char* type, const std::string& cid, const std::int64_t* seq, const Message& m) {
-  nlohmann::json frame = {{"type", type}, {"cid", cid}, {"message", to_json(m)}, {"created_at", m.created_at}};
+std::string message_new_frame(const char* type, const std::string& cid, const std::int64_t* seq,
+                              const nlohmann::json& message) {
+  nlohmann::json frame = {{"type", type}, {"cid", cid}, {"message", message}, {"created_at", message["created_at"]}};
   if (seq) frame["seq"] = *seq;
   return frame.dump();
 }
 
 }  // namespace
 
-nlohmann::json message_result(const Message& m) { return {{"message", to_json(m)}}; }
+nlohmann::json message_result(const Message& m) { return message_result(to_json(m)); }
+
+nlohmann::json message_result(nlohmann::json message) { return {{"message", std::move(message)}}; }
 
 nlohmann::json reaction_result(const Message& m, const Reaction& r) {
   return {{"message", to_json(m)}, {"reaction", to_json(r)}};
@@ -28,12 +31,20 @@ nlohmann::json message_page(const std::vector<Message>& messages, bool has_more)
   return {{"messages", std::move(list)}, {"has_more", has_more}};
 }
 
+std::string message_new_event(const std::string& cid, std::int64_t seq, const nlohmann::json& message) {
+  return message_new_frame("message.new", cid, &seq, message);
+}
+
 std::string message_new_event(const std::string& cid, std::int64_t seq, const Message& m) {
-  return message_new_frame("message.new", cid, &seq, m);
+  return message_new_event(cid, seq, to_json(m));
+}
+
+std::string message_new_notification(const std::string& cid, const nlohmann::json& message) {
+  return message_new_frame("notification.message_new", cid, nullptr, message);
 }
 
 std::string message_new_notification(const std::string& cid, const Message& m) {
-  return message_new_frame("notification.message_new", cid, nullptr, m);
+  return message_new_notification(cid, to_json(m));
 }
 
 nlohmann::json message_updated_event(const std::string& cid, std::int64_t seq, const Message& m) {

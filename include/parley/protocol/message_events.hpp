@@ -17,6 +17,8 @@ namespace parley::protocol {
 
 /// {"message"}: the result of a message read, send, edit or delete.
 nlohmann::json message_result(const Message& m);
+/// The same around a message already rendered by to_json (a send renders it once for its ack and frames).
+nlohmann::json message_result(nlohmann::json message);
 /// {"message","reaction"}: the result of a reaction change.
 nlohmann::json reaction_result(const Message& m, const Reaction& r);
 /// {"messages","has_more"}: a page of messages (thread replies).
@@ -24,8 +26,11 @@ nlohmann::json message_page(const std::vector<Message>& messages, bool has_more)
 
 /// The message.new frame as JSON text (serialized once, stored and sent; compact, keys sorted, as every frame).
 std::string message_new_event(const std::string& cid, std::int64_t seq, const Message& m);
+/// The same around a message already rendered by to_json.
+std::string message_new_event(const std::string& cid, std::int64_t seq, const nlohmann::json& message);
 /// The notification.message_new frame (no seq) as JSON text, for members who do not watch the channel.
 std::string message_new_notification(const std::string& cid, const Message& m);
+std::string message_new_notification(const std::string& cid, const nlohmann::json& message);
 /// The message.updated event; created_at is the message's updated_at.
 nlohmann::json message_updated_event(const std::string& cid, std::int64_t seq, const Message& m);
 /// The message.deleted event, with hard_delete; created_at is the message's updated_at.
